@@ -42,9 +42,39 @@ class Printer(_Section):
     paper_width_mm: Literal[58, 80] = 80
 
 
+class SerialPort(_Section):
+    # empty port: not fitted
+    port: str = ""
+    baud: int = Field(9600, ge=1200, le=921600)
+
+
+class Scanner(SerialPort):
+    suffix: Literal["CR", "LF", "CRLF"] = "CR"
+
+
+class CashAcceptor(SerialPort):
+    address: int = Field(40, ge=1, le=255)  # ccTalk address of a bill validator
+
+
 class Devices(_Section):
     card_reader: CardReader = CardReader()
     printer: Printer = Printer()
+    scanner: Scanner = Scanner()
+    cash_acceptor: CashAcceptor = CashAcceptor()
+
+
+class Offline(_Section):
+    """Store-and-forward policy: what may complete while the platform is unreachable."""
+
+    allowed: list[Literal["check_in", "cash_top_up", "reprint"]] = [
+        "check_in",
+        "cash_top_up",
+        "reprint",
+    ]
+    max_count: int = Field(200, ge=0)
+    max_total_fen: int = Field(500_000, ge=0)
+    max_single_fen: int = Field(50_000, ge=0)
+    max_age_h: int = Field(72, ge=1, le=24 * 29)  # below the platform's 30-day key retention
 
 
 class Ui(_Section):
@@ -68,6 +98,7 @@ class KioskConfig(_Section):
     central: Central
     devices: Devices = Devices()
     ui: Ui = Ui()
+    offline: Offline = Offline()
     receipt: Receipt = Receipt()
     paths: Paths = Paths()
 
@@ -111,8 +142,9 @@ def describe_errors(exc: ValidationError) -> str:
     return "; ".join(lines)
 
 
-def load_config(path: str | os.PathLike[str] | None = None,
-                overrides: dict[str, Any] | None = None) -> KioskConfig:
+def load_config(
+    path: str | os.PathLike[str] | None = None, overrides: dict[str, Any] | None = None
+) -> KioskConfig:
     """Load defaults, then the terminal's file (`path` or $KIOSK_CONFIG), then overrides."""
     data = _read_toml(DEFAULT_CONFIG)
     chosen = path or os.environ.get("KIOSK_CONFIG")

@@ -38,8 +38,9 @@ class MaskDigitsFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        masked = _LONG_DIGITS.sub(lambda m: m.group(1) + "*" * (len(m.group(0)) - 8)
-                                  + m.group(2), message)
+        masked = _LONG_DIGITS.sub(
+            lambda m: m.group(1) + "*" * (len(m.group(0)) - 8) + m.group(2), message
+        )
         if masked != message:
             record.msg, record.args = masked, None
         return True
@@ -49,9 +50,7 @@ def configure_logging(verbose: bool = False) -> None:
     level = logging.DEBUG if verbose or os.environ.get("KIOSK_DEBUG") else logging.INFO
     handler = logging.StreamHandler()
     handler.addFilter(MaskDigitsFilter())
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -12,6 +12,4 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 _HARNESS = Path(__file__).with_name("harness")
-pytest_plugins = sorted(
-    f"tests.harness.{m.name}" for m in pkgutil.iter_modules([str(_HARNESS)])
-)
+pytest_plugins = sorted(f"tests.harness.{m.name}" for m in pkgutil.iter_modules([str(_HARNESS)]))
