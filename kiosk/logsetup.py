@@ -14,13 +14,18 @@ import re
 _LONG_DIGITS = re.compile(r"(?<![0-9A-Fa-f])(\d{4})\d{5,}(\d{4})(?![0-9A-Fa-f])")
 
 
-def mask_number(number: str | None, keep_head: int = 4, keep_tail: int = 4) -> str:
-    """`6217001234567890123` → `6217***********0123`. Short values are masked whole."""
+def mask_number(number: str | None) -> str:
+    """`6217000010001234569` → `6217***********4569`; `A01234567` → `A0*****67`.
+
+    At most a quarter of the characters stays visible at each end (at most 4), so a
+    short number is not given away by its mask.
+    """
     if not number:
         return ""
-    if len(number) <= keep_head + keep_tail:
+    keep = min(4, len(number) // 4)
+    if keep == 0:
         return "*" * len(number)
-    return number[:keep_head] + "*" * (len(number) - keep_head - keep_tail) + number[-keep_tail:]
+    return number[:keep] + "*" * (len(number) - 2 * keep) + number[-keep:]
 
 
 def mask_name(name: str | None) -> str:

@@ -1,0 +1,35 @@
+"""A calm error: what happened, what to do next, and a reference for staff."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QPushButton
+
+from kiosk.session import ShownError
+from ui.screens.base import Screen
+
+
+class ErrorScreen(Screen):
+    finish_tapped = Signal()
+
+    def __init__(self) -> None:
+        super().__init__("error")
+        self.zh = self.label("", "title")
+        self.en = self.label("", "subtitle")
+        self.reference = self.label("", "note")
+        self.done = QPushButton("好的 OK")
+        self.done.clicked.connect(self.finish_tapped)
+        self.layout_.addStretch(1)
+        for widget in (self.zh, self.en, self.reference):
+            self.layout_.addWidget(widget)
+        self.layout_.addStretch(2)
+        self.layout_.addWidget(self.done)
+
+    def show_error(self, error: ShownError) -> None:
+        self.zh.setText(error.message.zh)
+        self.en.setText(error.message.en)
+        self.reference.setText(f"参考号 Reference: {error.reference}")
+
+    def clear(self) -> None:
+        for widget in (self.zh, self.en, self.reference):
+            widget.clear()
