@@ -78,6 +78,25 @@ def main() -> None:
     print(f"  kiosk      : {kiosk_s:6.3f} s wall  {kiosk_mib:6.1f} MiB peak")
     print(f"  bare window: {bare_s:6.3f} s wall  {bare_mib:6.1f} MiB peak")
     print(f"  ratio      : {kiosk_s / bare_s:6.2f} x wall  {kiosk_mib / bare_mib:6.2f} x memory")
+    print_cli_times()
+
+
+def print_cli_times() -> None:
+    """`kiosk --help` and `--version` against a bare `python -c pass` (the interpreter floor)."""
+
+    def wall(argv: list[str]) -> float:
+        samples = []
+        for _ in range(RUNS):
+            start = time.perf_counter()
+            subprocess.run(argv, capture_output=True, check=True, cwd=ROOT)
+            samples.append(time.perf_counter() - start)
+        return statistics.median(samples)
+
+    floor = wall([sys.executable, "-c", "pass"])
+    print(f"command line (median of {RUNS})")
+    for args in (["--help"], ["--version"]):
+        seconds = wall([sys.executable, "-m", "kiosk.cli", *args])
+        print(f"  kiosk {args[0]:<9}: {seconds:6.3f} s  ({seconds / floor:4.1f} x bare python)")
 
 
 if __name__ == "__main__":
