@@ -87,9 +87,16 @@ class DemoRig:
 
     def _choose_card_path(self) -> CardPath:
         if self._force_inprocess:
-            return CardPath("inprocess", "in-process reader chosen on the command line")
+            return self._inprocess("in-process reader chosen on the command line")
         usable, why = ensure_pcscd()
-        return CardPath("pcsc", why) if usable else CardPath("inprocess", why)
+        return CardPath("pcsc", why) if usable else self._inprocess(why)
+
+    @staticmethod
+    def _inprocess(why: str) -> CardPath:
+        from drivers.card import inprocess
+
+        inprocess.slot(DEMO_READER)  # the reader is there, empty, before the kiosk starts
+        return CardPath("inprocess", why)
 
     def _start_printer(self) -> Any:
         from drivers.printer.virtual import VirtualPrinter

@@ -33,6 +33,9 @@ def apply_global_style(app: QApplication, large_text: bool = False) -> None:
         QWidget#screen {{ background: {BACKGROUND}; }}
         QLabel {{ color: {FOREGROUND}; }}
         QLabel[role="title"] {{ font-size: {round(56 * scale)}px; font-weight: bold; }}
+        QLabel[role="heading"] {{ font-size: {round(44 * scale)}px; font-weight: bold; }}
+        QLabel[role="reference"] {{ font-size: {round(30 * scale)}px; font-weight: bold;
+                                    color: {ACCENT}; }}
         QLabel[role="subtitle"] {{ font-size: {round(34 * scale)}px; }}
         QLabel[role="big"] {{ font-size: {round(72 * scale)}px; font-weight: bold;
                               color: {ACCENT}; }}

@@ -14,13 +14,15 @@ class ErrorScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__("error")
-        self.zh = self.label("", "title")
+        self.zh = self.label("", "heading")
         self.en = self.label("", "subtitle")
-        self.reference = self.label("", "note")
+        self.reference_caption = self.label("参考号 Reference", "note")
+        self.reference = self.label("", "reference")
+        self.reference.setWordWrap(False)  # a reference must never break at its hyphens
         self.done = QPushButton("好的 OK")
         self.done.clicked.connect(self.finish_tapped)
         self.layout_.addStretch(1)
-        for widget in (self.zh, self.en, self.reference):
+        for widget in (self.zh, self.en, self.reference_caption, self.reference):
             self.layout_.addWidget(widget)
         self.layout_.addStretch(2)
         self.layout_.addWidget(self.done)
@@ -28,7 +30,7 @@ class ErrorScreen(Screen):
     def show_error(self, error: ShownError) -> None:
         self.zh.setText(error.message.zh)
         self.en.setText(error.message.en)
-        self.reference.setText(f"参考号 Reference: {error.reference}")
+        self.reference.setText(error.reference)
 
     def clear(self) -> None:
         for widget in (self.zh, self.en, self.reference):
