@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 #   pcscd + vsmartcard-vpcd  the real PC/SC daemon and the virtual reader driver
 #   swig + libpcsclite-dev   to build pyscard when no wheel fits
 #   fonts-wqy-microhei       a CJK font, so Chinese renders on screen and in receipt PNGs
+#   fonts-hanazono           CJK Extension B (rare name characters such as 𠮷) for receipts
 #   xvfb                     a virtual X screen for screenshots and the demo without a display
 #   libegl1 … libdbus-1-3    what Qt's offscreen and xcb platform plugins load
-APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev fonts-wqy-microhei xvfb
+APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev fonts-wqy-microhei fonts-hanazono xvfb
               libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0
               libfontconfig1 libdbus-1-3 libglib2.0-0 make)
 
