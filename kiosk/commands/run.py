@@ -56,4 +56,4 @@ def _build_services(config_path: str | None):
     from kiosk.services import KioskServices
 
     config = load_config(config_path)
-    return KioskServices(config, load_terminal_secret(config.data_dir()))
+    return KioskServices(config, load_terminal_secret(config.data_dir(), config.terminal.id))
