@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import os
 import re
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
 
 _LONG_DIGITS = re.compile(r"(?<![0-9A-Fa-f])(\d{4})\d{5,}(\d{4})(?![0-9A-Fa-f])")
 
@@ -51,11 +53,32 @@ class MaskDigitsFilter(logging.Filter):
         return True
 
 
+_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def add_file_logging(data_dir: os.PathLike[str] | str, max_bytes: int = 5_000_000) -> Path:
+    """Also log to `<data_dir>/logs/kiosk.log`, rotated, masked like the console.
+
+    `kiosk logs export` packs these files for a support ticket.
+    """
+    log_dir = Path(data_dir) / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_dir / "kiosk.log"
+    root = logging.getLogger()
+    if any(getattr(h, "baseFilename", None) == str(path) for h in root.handlers):
+        return path
+    handler = RotatingFileHandler(path, maxBytes=max_bytes, backupCount=5, encoding="utf-8")
+    handler.addFilter(MaskDigitsFilter())
+    handler.setFormatter(logging.Formatter(_FORMAT))
+    root.addHandler(handler)
+    return path
+
+
 def configure_logging(verbose: bool = False) -> None:
     level = logging.DEBUG if verbose or os.environ.get("KIOSK_DEBUG") else logging.INFO
     handler = logging.StreamHandler()
     handler.addFilter(MaskDigitsFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(logging.Formatter(_FORMAT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -53,7 +53,9 @@ def _build_services(config_path: str | None):
     """Runs off the GUI thread: config, secret and devices are loaded here."""
     from kiosk.central.secrets import load_terminal_secret
     from kiosk.config import load_config
+    from kiosk.logsetup import add_file_logging
     from kiosk.services import KioskServices
 
     config = load_config(config_path)
+    add_file_logging(config.data_dir())
     return KioskServices(config, load_terminal_secret(config.data_dir(), config.terminal.id))

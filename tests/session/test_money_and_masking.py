@@ -45,3 +45,21 @@ def test_log_filter_masks_a_card_number_that_slipped_into_a_message(caplog):
     handler_filter.filter(record)
     assert "6217000010001234569" not in record.getMessage()
     assert record.getMessage() == "card 6217***********4569 read"
+
+
+def test_file_log_is_masked_too(tmp_path):
+    from kiosk.logsetup import add_file_logging
+
+    path = add_file_logging(tmp_path)
+    logger = logging.getLogger("test.file_masking")
+    logger.setLevel(logging.INFO)
+    try:
+        logger.info("lookup for card %s", "6217000010001234569")
+    finally:
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if getattr(h, "baseFilename", "") == str(path)]:
+            handler.close()
+            root.removeHandler(handler)
+    text = path.read_text(encoding="utf-8")
+    assert "6217***********4569" in text
+    assert "6217000010001234569" not in text
