@@ -1,0 +1,241 @@
+"""Card read latency through pcscd + vpcd: the service against bare pyscard.
+
+For N insertions of a virtual card (default 200, image pboc_zhang), the time from
+the insertion event (SCardGetStatusChange returning) to the identity, as the
+CardReaderService reports it in CardRead.elapsed_ms; in the same run, the floor:
+the same APDU sequence sent bare through pyscard (connect exclusive, transmit,
+disconnect) from the same kind of insertion event. Service insertions go to vpcd
+reader 0 and floor insertions to reader 1, interleaved, so both see the same load.
+
+As root it runs its own pcscd (as the test harness does), so other engineers'
+tests on the shared readers neither disturb nor are disturbed by it; --shared
+uses the machine's pcscd.
+
+    .venv/bin/python bench/card_read.py [--n 200] [--image pboc_zhang] [--shared]
+
+Goal: median <= 30 ms and median ratio (service / floor) <= 1.5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from smartcard import scard
+
+from drivers.card.emulator import CardEmulator, load_image
+from drivers.card.events import CardRead, CardRemoved
+from drivers.card.profiles import read_identity
+from drivers.card.service import CardReaderService
+from drivers.card.virtual import VirtualCard
+from tests.harness.pcsc import (
+    VPCD_DEFAULT_PORT,
+    PrivatePcscd,
+    private_mode_possible,
+)
+
+SERVICE_READER, FLOOR_READER = "Virtual PCD 00 00", "Virtual PCD 00 01"
+
+
+def apdu_sequence(image_name: str) -> list[bytes]:
+    """The APDUs the profiles send to this card, recorded against its emulator."""
+    image = load_image(image_name)
+    emulator, sent = CardEmulator(image), []
+
+    def record(apdu: bytes) -> bytes:
+        sent.append(apdu)
+        return emulator.process(apdu)
+
+    result = read_identity(record, image.atr)
+    if not result.ok:
+        sys.exit(f"{image_name} does not read: {result}")
+    return sent
+
+
+class BareReader:
+    """The floor: what a program with no service, profiles or checks would do."""
+
+    def __init__(self, reader: str, apdus: list[bytes]) -> None:
+        hresult, self.context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        if hresult != scard.SCARD_S_SUCCESS:
+            sys.exit("pcscd is not running (start it: pcscd --foreground &)")
+        self.reader, self.apdus = reader, [list(a) for a in apdus]
+        self.state = scard.SCARD_STATE_UNAWARE
+
+    def wait(self, present: bool) -> float:
+        while True:
+            hresult, states = scard.SCardGetStatusChange(
+                self.context, 10_000, [(self.reader, self.state)]
+            )
+            at = time.perf_counter()
+            if hresult != scard.SCARD_S_SUCCESS:
+                sys.exit(f"waiting on {self.reader}: {scard.SCardGetErrorMessage(hresult)}")
+            self.state = states[0][1] & ~scard.SCARD_STATE_CHANGED
+            if bool(self.state & scard.SCARD_STATE_PRESENT) == present:
+                return at
+
+    def read(self) -> float:
+        inserted_at = self.wait(present=True)
+        hresult, handle, protocol = scard.SCardConnect(
+            self.context,
+            self.reader,
+            scard.SCARD_SHARE_EXCLUSIVE,
+            scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
+        )
+        if hresult != scard.SCARD_S_SUCCESS:
+            sys.exit(f"bare connect: {scard.SCardGetErrorMessage(hresult)}")
+        for apdu in self.apdus:
+            scard.SCardTransmit(handle, protocol, apdu)
+        scard.SCardDisconnect(handle, scard.SCARD_LEAVE_CARD)
+        return (time.perf_counter() - inserted_at) * 1000
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=200, help="insertions for each of the two")
+    parser.add_argument("--image", default="pboc_zhang")
+    parser.add_argument("--shared", action="store_true", help="use the machine's pcscd")
+    parser.add_argument("--serve-cards", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_cards:
+        return serve_cards(args.image, args.serve_cards)
+    daemon, base_port = None, VPCD_DEFAULT_PORT
+    if not args.shared and private_mode_possible():
+        # before any PC/SC call: the client library reads the socket path once
+        daemon = PrivatePcscd(Path(tempfile.mkdtemp(prefix="card-bench-")))
+        os.environ.update(PCSCLITE_CSOCK_NAME=str(daemon.socket))
+        daemon.start()
+        base_port = daemon.base_port
+    try:
+        return run(args, base_port)
+    finally:
+        if daemon is not None:
+            daemon.kill(signal.SIGTERM)
+            shutil.rmtree(daemon.directory, ignore_errors=True)
+
+
+def serve_cards(image: str, base_port: int) -> int:
+    """Child process: insert / remove virtual cards on command ("insert 0", "remove 1")."""
+    cards = [VirtualCard(image, reader_index=i, base_port=base_port) for i in (0, 1)]
+    for line in sys.stdin:
+        action, index = line.split()
+        card = cards[int(index)]
+        card.insert() if action == "insert" else card.remove()
+        print("ok", flush=True)
+    return 0
+
+
+class CardServer:
+    """Virtual cards in a child process, as real cards are outside the kiosk's process:
+    their threads do not compete with the code measured here for the GIL."""
+
+    def __init__(self, image: str, base_port: int) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--image", image, "--serve-cards", str(base_port)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def command(self, action: str, reader_index: int) -> None:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(f"{action} {reader_index}\n")
+        self.process.stdin.flush()
+        if self.process.stdout.readline().strip() != "ok":
+            sys.exit(f"card server failed to {action} a card")
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=10)
+
+
+def run(args: argparse.Namespace, base_port: int) -> int:
+    apdus = apdu_sequence(args.image)
+    events: queue.Queue[object] = queue.Queue()
+    cards = CardServer(args.image, base_port)
+
+    def on_event(event: object) -> None:
+        # Only what the bench waits for: waking this thread at CardInserted would make
+        # it compete with the hardware thread for the GIL during the read it measures.
+        if isinstance(event, CardRead | CardRemoved):
+            events.put(event)
+
+    service = CardReaderService(on_event, reader=SERVICE_READER)
+    service.open()
+    bare = BareReader(FLOOR_READER, apdus)
+    bare.wait(present=False)
+    service_ms, floor_ms, failures = [], [], 0
+    started = time.monotonic()
+    try:
+        for _ in range(args.n):
+            cards.command("insert", 0)
+            event = next_event(events, CardRead)
+            if event.result.ok:
+                service_ms.append(event.elapsed_ms)
+            else:
+                failures += 1
+            cards.command("remove", 0)
+            cards.command("insert", 1)
+            floor_ms.append(bare.read())
+            cards.command("remove", 1)
+            next_event(events, CardRemoved)
+            bare.wait(present=False)
+    finally:
+        service.close()
+        cards.close()
+    report(args, apdus, service_ms, floor_ms, failures, time.monotonic() - started)
+    return 0 if failures == 0 else 1
+
+
+def next_event(events: queue.Queue[object], kind: type) -> object:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            event = events.get(timeout=max(0.01, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        if isinstance(event, kind):
+            return event
+    sys.exit(f"no {kind.__name__} within 10 s")
+
+
+def report(args, apdus, service_ms, floor_ms, failures, wall_s) -> None:
+    service_median, floor_median = statistics.median(service_ms), statistics.median(floor_ms)
+    print(
+        f"card read bench: {args.n} insertions each, image {args.image}, "
+        f"{len(apdus)} APDUs per read, {wall_s:.0f} s wall"
+    )
+    print(
+        f"service (insertion event -> identity): median {service_median:.2f} ms, "
+        f"p95 {percentile(service_ms, 0.95):.2f} ms, min {min(service_ms):.2f} ms, "
+        f"failed reads {failures}"
+    )
+    print(
+        f"floor (same APDUs bare through pyscard): median {floor_median:.2f} ms, "
+        f"p95 {percentile(floor_ms, 0.95):.2f} ms, min {min(floor_ms):.2f} ms"
+    )
+    print(
+        f"ratio service/floor (medians): {service_median / floor_median:.2f}  "
+        f"(goal: median <= 30 ms, ratio <= 1.5)"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,236 @@
+"""Card profiles: each reads an identity with APDUs, and the first that recognises
+the card wins (probing). Profiles raise `CardError`s; `read_identity` turns every
+outcome into an `Ok[CardIdentity]` or a `CardReadErr`, never an exception.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from drivers.card import tlv
+from drivers.card.apdu import (
+    CardChannel,
+    CardError,
+    Transmit,
+    describe_sw,
+    get_processing_options,
+    read_record,
+    select_by_name,
+    select_file,
+)
+from drivers.card.identity import CardIdentity, CardType
+from drivers.device import Err, Ok
+
+log = logging.getLogger(__name__)
+
+PSE = b"1PAY.SYS.DDF01"
+UNIONPAY_AIDS = tuple(
+    bytes.fromhex(aid) for aid in ("A000000333010101", "A000000333010102", "A000000333010103")
+)
+SSSE_AID = bytes.fromhex("7378312E73682EC9E7BBE1B1A3D5CF")  # "sx1.sh.社会保障" in GBK
+MAX_RECORDS = 32  # more directory records than this is a broken card
+
+# What the terminal puts in a PDOL: amount zero, China's currency and country, the rest zeros.
+PDOL_VALUES = {0x5F2A: bytes.fromhex("0156"), 0x9F1A: bytes.fromhex("0156")}
+
+
+@dataclass(frozen=True)
+class CardReadErr(Err):
+    """An `Err` from a card read, with what an engineer needs: the ATR, the SW and step."""
+
+    atr: bytes = b""
+    sw: int | None = None
+    step: str = ""
+
+
+class NotThisCard(Exception):
+    """A profile's probe found its application absent; the next profile is tried."""
+
+
+def _probe(channel: CardChannel, apdu: bytes, step: str) -> bytes:
+    """SELECT during probing: any refusal means "not this card", not an error."""
+    response = channel.send(apdu, step)
+    if not response.ok:
+        raise NotThisCard(f"{step}: {describe_sw(response.sw)}")
+    return response.data
+
+
+def _parse(data: bytes, step: str) -> list[tlv.Tlv]:
+    try:
+        return tlv.parse(data)
+    except tlv.TlvError as exc:
+        raise CardError(f"{step}: malformed TLV ({exc})", step=step) from exc
+
+
+def _text(value: bytes | None, encoding: str) -> str | None:
+    if value is None:
+        return None
+    text = value.rstrip(b"\x00\xff").decode(encoding, errors="replace").strip(" \x00")
+    return text or None
+
+
+def _bcd_digits(value: bytes) -> str:
+    return value.hex().upper().rstrip("F")
+
+
+class PbocProfile:
+    """Co-branded bank medical card: PBOC 3.0 contact, UnionPay AIDs."""
+
+    card_type = CardType.PBOC
+
+    def read(self, channel: CardChannel, atr: bytes) -> CardIdentity:
+        fci = self._select_application(channel)
+        afl = self._processing_options(channel, fci)
+        records = self._read_afl(channel, afl)
+        return self._identity(records, atr)
+
+    def _select_application(self, channel: CardChannel) -> list[tlv.Tlv]:
+        refusal = "no UnionPay application"
+        for aid in self._candidate_aids(channel):
+            response = channel.send(select_by_name(aid), "SELECT application")
+            if response.ok:
+                return _parse(response.data, "SELECT application")
+            refusal = f"SELECT UnionPay application: {describe_sw(response.sw)}"
+        raise NotThisCard(refusal)
+
+    def _candidate_aids(self, channel: CardChannel) -> list[bytes]:
+        """AIDs from the PSE directory, or the UnionPay AIDs when there is no PSE."""
+        response = channel.send(select_by_name(PSE), "SELECT PSE")
+        if not response.ok:
+            return list(UNIONPAY_AIDS)
+        sfi_value = tlv.find(_parse(response.data, "SELECT PSE"), 0x88)
+        if not sfi_value:
+            return list(UNIONPAY_AIDS)
+        listed = self._directory_aids(channel, sfi_value[0])
+        return [aid for aid in listed if aid in UNIONPAY_AIDS] or list(UNIONPAY_AIDS)
+
+    def _directory_aids(self, channel: CardChannel, sfi: int) -> list[bytes]:
+        aids = []
+        for number in range(1, MAX_RECORDS + 1):
+            response = channel.send(read_record(number, sfi), "READ RECORD (PSE directory)")
+            if not response.ok:  # 6A83 past the last record; anything else: fall back to AIDs
+                break
+            entries = _parse(response.data, "READ RECORD (PSE directory)")
+            aids += [node.value for node in tlv.find_all(entries, 0x4F)]
+        return aids
+
+    def _processing_options(self, channel: CardChannel, fci: list[tlv.Tlv]) -> bytes:
+        pdol = tlv.find(fci, 0x9F38)
+        try:
+            pdol_data = b"".join(
+                PDOL_VALUES.get(tag, b"").rjust(length, b"\x00")[-length:] if length else b""
+                for tag, length in tlv.parse_dol(pdol or b"")
+            )
+        except tlv.TlvError as exc:
+            raise CardError(f"PDOL: malformed ({exc})", step="PDOL") from exc
+        data = channel.expect_ok(get_processing_options(pdol_data), "GET PROCESSING OPTIONS")
+        nodes = _parse(data, "GET PROCESSING OPTIONS")
+        if nodes and nodes[0].tag == 0x80:  # format 1: AIP (2 bytes) then the AFL
+            return nodes[0].value[2:]
+        afl = tlv.find(nodes, 0x94)
+        if afl is None:
+            raise CardError("GET PROCESSING OPTIONS: no AFL", step="GET PROCESSING OPTIONS")
+        return afl
+
+    def _read_afl(self, channel: CardChannel, afl: bytes) -> list[tlv.Tlv]:
+        if len(afl) % 4:
+            raise CardError(f"AFL of {len(afl)} bytes is not whole entries", step="AFL")
+        nodes: list[tlv.Tlv] = []
+        for pos in range(0, len(afl), 4):
+            sfi, first, last = afl[pos] >> 3, afl[pos + 1], afl[pos + 2]
+            for number in range(first, last + 1):
+                step = f"READ RECORD (SFI {sfi} record {number})"
+                nodes += _parse(channel.expect_ok(read_record(number, sfi), step), step)
+        return nodes
+
+    def _identity(self, records: list[tlv.Tlv], atr: bytes) -> CardIdentity:
+        values = tlv.index(records)
+        expiry = values.get(0x5F24)
+        id_type = values.get(0x9F62)
+        return CardIdentity(
+            card_type=CardType.PBOC,
+            card_number=_card_number(values),
+            name=_text(values.get(0x9F0B), "gbk") or _text(values.get(0x5F20), "gbk"),
+            id_number=_text(values.get(0x9F61), "gbk"),
+            id_type=id_type.hex() if id_type else None,
+            expiry=f"20{expiry[0]:02X}-{expiry[1]:02X}" if expiry and len(expiry) >= 2 else None,
+            atr=atr,
+        )
+
+
+def _card_number(values: dict[int, bytes]) -> str:
+    """From 5A, or failing that from track 2 equivalent data (57): digits before D."""
+    pan = values.get(0x5A)
+    if pan:
+        number = _bcd_digits(pan)
+    else:
+        track2 = values.get(0x57)
+        number = track2.hex().upper().split("D")[0] if track2 else ""
+    if not number.isdigit():
+        raise CardError("no readable card number (5A or 57)", step="records")
+    return number
+
+
+class SocialSecurityProfile:
+    """China social security card: SSSE application, EF05 and EF06 records."""
+
+    card_type = CardType.SOCIAL_SECURITY
+
+    def read(self, channel: CardChannel, atr: bytes) -> CardIdentity:
+        _probe(channel, select_by_name(SSSE_AID), "SELECT SSSE")
+        card = self._records(channel, b"\xef\x05", {6, 7})
+        person = self._records(channel, b"\xef\x06", {8, 9})
+        number = _text(card[7], "ascii")
+        if not number:
+            raise CardError("EF05 record 07: no card number", step="EF05")
+        expiry = card[6].hex()
+        return CardIdentity(
+            card_type=CardType.SOCIAL_SECURITY,
+            card_number=number,
+            name=_text(person[9], "gbk"),
+            id_number=_text(person[8], "ascii"),
+            id_type=None,
+            expiry=f"{expiry[:4]}-{expiry[4:6]}" if expiry[:6].isdigit() else None,
+            atr=atr,
+        )
+
+    def _records(self, channel: CardChannel, fid: bytes, numbers: set[int]) -> dict[int, bytes]:
+        name = f"EF{fid.hex().upper()[2:]}"
+        channel.expect_ok(select_file(fid), f"SELECT {name}")
+        values = {}
+        for number in sorted(numbers):
+            step = f"READ RECORD ({name} record {number:02d})"
+            values[number] = _record_value(
+                channel.expect_ok(read_record(number), step), number, step
+            )
+        return values
+
+
+def _record_value(data: bytes, number: int, step: str) -> bytes:
+    """SSSE records come back as [record number][length][value]."""
+    if len(data) < 2 or data[0] != number or data[1] > len(data) - 2:
+        raise CardError(f"{step}: record is not [{number:02X}][length][value]", step=step)
+    return data[2 : 2 + data[1]]
+
+
+PROFILES = (PbocProfile(), SocialSecurityProfile())
+
+
+def read_identity(transmit: Transmit, atr: bytes) -> Ok[CardIdentity] | CardReadErr:
+    """Probe the profiles in turn and read the identity; never raises a CardError."""
+    channel = CardChannel(transmit)
+    reasons = []
+    for profile in PROFILES:
+        try:
+            return Ok(profile.read(channel, atr))
+        except NotThisCard as reason:
+            log.debug("not a %s card: %s", profile.card_type, reason)
+            reasons.append(str(reason))
+        except CardError as exc:
+            log.info("card read failed (%s): %s", exc.code, exc)
+            return CardReadErr(exc.code, str(exc), atr=atr, sw=exc.sw, step=exc.step)
+    probed = "; ".join(reasons)
+    return CardReadErr(
+        "unsupported_card", f"unsupported card (ATR {atr.hex().upper()}; {probed})", atr=atr
+    )
