@@ -26,7 +26,6 @@ from drivers.cash.bus import CcTalkBus
 from drivers.cash.cctalk import ROUTE_ESCROW_EMPTY, Header, Route, events_since
 from drivers.cash.events import STATUS_CODES, BillEvent, BillEventKind
 from drivers.device import (
-    Device,
     DeviceState,
     DeviceStatus,
     Err,
@@ -37,7 +36,8 @@ from drivers.device import (
     Outcome,
     Result,
 )
-from drivers.serialport.worker import PORT_ERRORS, SerialWorker
+from drivers.serialport.device import SerialDevice
+from drivers.serialport.worker import PORT_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,9 @@ BUFFER_EVENTS = 5
 MAX_BILL_TYPES = 16
 
 
-class BillValidator(Device):
+class BillValidator(SerialDevice):
+    kind = "cash acceptor"
+
     def __init__(
         self,
         port: str,
@@ -60,15 +62,12 @@ class BillValidator(Device):
         reply_timeout: float = 0.5,
         offline_after: int = 3,
     ) -> None:
-        super().__init__(name)
-        self.port = port
-        self.baud = baud
+        super().__init__(name, port, baud)
         self.address = address
         self._poll_s = poll_s
         self._reply_timeout = reply_timeout
         self._offline_after = offline_after
         self._bus: CcTalkBus | None = None
-        self._worker: SerialWorker | None = None
         self._identity: dict[str, str] = {}
         self._bill_values: dict[int, int] = {}
         self._cursor: int | None = None
@@ -115,27 +114,6 @@ class BillValidator(Device):
     def resume_from(self, counter: int | None) -> None:
         """Set the last event counter already handled (from durable storage)."""
         self._cursor = counter
-
-    def open(self) -> None:
-        if not self.port:
-            self._set_status(DeviceStatus(DeviceState.NO_DEVICE, "no cash acceptor fitted"))
-            return
-        if self._worker is None:
-            self._worker = SerialWorker(
-                self.name,
-                self.port,
-                self.baud,
-                step=self._step,
-                on_open=self._on_open,
-                on_lost=self._on_lost,
-            )
-        self._worker.start()
-
-    def close(self) -> None:
-        if self._worker:
-            self._worker.stop()
-            self._worker = None
-        self._set_status(DeviceStatus(DeviceState.OFFLINE, "closed"))
 
     def enable(self) -> Result[None]:
         """Accept every known note type (from now on, and again after a validator reset)."""

@@ -16,7 +16,6 @@ from collections.abc import Callable, Mapping
 import serial
 
 from drivers.device import (
-    Device,
     DeviceState,
     DeviceStatus,
     Fact,
@@ -26,14 +25,17 @@ from drivers.device import (
 )
 from drivers.scanner.codes import CodeRules, ScannedCode, classify
 from drivers.scanner.framing import SUFFIXES, Framer
-from drivers.serialport.worker import PortGone, SerialWorker
+from drivers.serialport.device import SerialDevice
+from drivers.serialport.worker import PortGone
 
 log = logging.getLogger(__name__)
 
 ScanListener = Callable[[ScannedCode], None]
 
 
-class SerialScanner(Device):
+class SerialScanner(SerialDevice):
+    kind = "scanner"
+
     def __init__(
         self,
         port: str,
@@ -45,11 +47,9 @@ class SerialScanner(Device):
         repeat_window_s: float = 1.5,
         frame_gap_s: float = 0.3,
     ) -> None:
-        super().__init__(name)
+        super().__init__(name, port, baud)
         if suffix not in SUFFIXES:
             raise ValueError(f"suffix must be one of {sorted(SUFFIXES)}, not {suffix!r}")
-        self.port = port
-        self.baud = baud
         self.suffix = suffix
         self._rules = rules or CodeRules()
         self._repeat_window_s = repeat_window_s
@@ -58,7 +58,6 @@ class SerialScanner(Device):
         self._last_byte_at = 0.0
         self._last_code: tuple[str, float] | None = None
         self._scan_listeners: list[ScanListener] = []
-        self._worker: SerialWorker | None = None
         self._next_scan: list[ScannedCode] = []
         self._scanned = threading.Condition()
 
@@ -77,27 +76,6 @@ class SerialScanner(Device):
             "partial": s.partial,
             "overlong": s.overlong,
         }
-
-    def open(self) -> None:
-        if not self.port:
-            self._set_status(DeviceStatus(DeviceState.NO_DEVICE, "no scanner fitted"))
-            return
-        if self._worker is None:
-            self._worker = SerialWorker(
-                self.name,
-                self.port,
-                self.baud,
-                step=self._step,
-                on_open=self._on_open,
-                on_lost=self._on_lost,
-            )
-        self._worker.start()
-
-    def close(self) -> None:
-        if self._worker:
-            self._worker.stop()
-            self._worker = None
-        self._set_status(DeviceStatus(DeviceState.OFFLINE, "closed"))
 
     def _facts(self) -> dict[str, Fact | str]:
         return {"port": self.port, "suffix": self.suffix}
