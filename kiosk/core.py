@@ -15,9 +15,11 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from kiosk import session as s
+from kiosk.flows import Flow, Step
 from kiosk.messages import new_reference, patient_message
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,51 @@ class PatientDirectory(Protocol):
     """Looks a card up on the platform; raises PatientLookupError with a patient message."""
 
     def look_up(self, card_type: str, card_number: str) -> s.PatientView: ...
+
+    def look_up_qr(self, token: str) -> s.PatientView: ...
+
+
+class FlowBackend(Protocol):
+    """The flows' platform side (kiosk.flows.central.CentralFlows); raises FlowError."""
+
+    def options(
+        self, flow: Flow, step: Step, patient_id: str, picks: tuple[tuple[Step, s.Option], ...]
+    ) -> tuple[s.Option, ...]: ...
+
+    def carry_out(
+        self,
+        request: s.FlowRequest,
+        who: Any,
+        card_number: str | None,
+        on_pending: Callable[[s.PaymentView], None],
+        stopped: Callable[[], bool],
+    ) -> s.Outcome: ...
+
+    def stop_payment(self, order_id: str) -> None: ...
+
+
+class ReceiptPrinter(Protocol):
+    """What the flows need of the printer: can it print now, and print a document."""
+
+    def ready(self) -> bool: ...
+
+    def print(self, document: Any) -> bool: ...
+
+
+class CashIntake(Protocol):
+    """The cash acceptor's transaction (kiosk.cash_in.CashIn behind kiosk.services.CashPort)."""
+
+    def start(
+        self,
+        patient_id: str,
+        limit_fen: int,
+        card_number: str | None,
+        on_credit: Callable[[int], None],
+    ) -> None: ...
+
+    def end(self) -> int:
+        """Stop taking notes; the total stacked (each note already in the outbox)."""
+        ...
 
 
 class PatientLookupError(Exception):
@@ -49,14 +96,25 @@ class KioskCore:
         idle_timeout_s: float,
         idle_warning_s: float,
         clock: Callable[[], float] = time.monotonic,
+        flows: FlowBackend | None = None,
+        printer: ReceiptPrinter | None = None,
+        cash: CashIntake | None = None,
+        receipt_header: Any = None,
     ) -> None:
+        self._cash = cash
+        self._receipt_header = receipt_header  # kiosk.receipts.Header, for cash receipts
         self._directory = directory
+        self._flows = flows
+        self._printer = printer
+        self._card_number: str | None = None  # the current card's, for the outbox only
+        self._stopped_orders: set[str] = set()
         self._idle_timeout_s = idle_timeout_s
         self._idle_warning_s = min(idle_warning_s, idle_timeout_s)
         self._clock = clock
         self._events: queue.Queue[s.Event | _Stop] = queue.Queue()
         self._listeners: list[StateListener] = []
-        self._network = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kiosk-net")
+        # network calls and the one slow payment wait; never on this thread or the GUI's
+        self._network = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kiosk-net")
         self._thread = threading.Thread(target=self._run, name="kiosk-core", daemon=True)
         self._warn_at: float | None = None
         self._timeout_at: float | None = None
@@ -72,6 +130,11 @@ class KioskCore:
 
     def start(self) -> None:
         self._thread.start()
+
+    @property
+    def alive(self) -> bool:
+        """The loop thread runs (for the watchdog)."""
+        return self._thread.is_alive()
 
     def stop(self) -> None:
         self._events.put(_Stop())
@@ -100,6 +163,8 @@ class KioskCore:
             log.info(
                 "session %d: %s -> %s", new_state.session_no, self.state.screen, new_state.screen
             )
+            if new_state.patient is None:
+                self._card_number = None
             self.state = new_state
             for listener in list(self._listeners):
                 try:
@@ -110,7 +175,27 @@ class KioskCore:
     def _carry_out(self, effect: s.Effect) -> None:
         match effect:
             case s.LookUpPatient():
+                self._card_number = effect.card_number
                 self._network.submit(self._look_up, effect)
+            case s.LookUpPatientByQr():
+                self._card_number = None
+                self._network.submit(self._look_up, effect)
+            case s.LoadOptions():
+                self._network.submit(self._load_options, effect)
+            case s.Submit():
+                who = self._who(effect.session_no)
+                self._network.submit(self._submit, effect, who, self._card_number)
+            case s.StopPayment():
+                self._stopped_orders.add(effect.order_id)
+                if self._flows is not None:
+                    self._network.submit(self._flows.stop_payment, effect.order_id)
+            case s.PrintReceipt():
+                self._network.submit(self._print, effect)
+            case s.StartCashIn():
+                self._network.submit(self._start_cash_in, effect, self._card_number)
+            case s.EndCashIn():
+                who = self._who(effect.session_no)
+                self._network.submit(self._end_cash_in, effect, who)
             case s.ArmIdleTimer():
                 now = self._clock()
                 self._timeout_at = now + self._idle_timeout_s
@@ -118,10 +203,13 @@ class KioskCore:
             case s.DisarmIdleTimer():
                 self._warn_at = self._timeout_at = None
 
-    def _look_up(self, effect: s.LookUpPatient) -> None:
+    def _look_up(self, effect: s.LookUpPatient | s.LookUpPatientByQr) -> None:
         """Runs on a network worker, never on the core or GUI thread."""
         try:
-            patient = self._directory.look_up(effect.card_type, effect.card_number)
+            if isinstance(effect, s.LookUpPatientByQr):
+                patient = self._directory.look_up_qr(effect.token)
+            else:
+                patient = self._directory.look_up(effect.card_type, effect.card_number)
         except PatientLookupError as exc:
             reference = new_reference(exc.message_code)
             log.warning("patient lookup failed [%s]: %s", reference, exc.cause)
@@ -134,6 +222,107 @@ class KioskCore:
             self.post(s.LookupFailed(effect.session_no, error))
         else:
             self.post(s.PatientFound(effect.session_no, patient))
+
+    # -- flows (network workers) -------------------------------------------------------
+
+    def _who(self, session_no: int) -> Any:
+        from kiosk import receipts
+
+        patient = self.state.patient
+        name = patient.display_name if patient else ""
+        return receipts.Patient(name, self._card_number or "")
+
+    def _failed(self, session_no: int, code: str, cause: str, platform_down: bool) -> None:
+        reference = new_reference(code)
+        log.warning("flow step failed [%s]: %s", reference, cause)
+        if platform_down:
+            self.post(s.HealthChanged(platform=False))
+        self.post(s.FlowFailed(session_no, s.ShownError(patient_message(code), reference)))
+
+    def _guarded(self, session_no: int, work: Callable[[], None]) -> None:
+        """Any failure ends in a calm screen with a reference, and in the log."""
+        from kiosk.flows.central import FlowError
+
+        try:
+            work()
+        except FlowError as exc:
+            self._failed(session_no, exc.code, exc.cause, exc.platform_down)
+        except Exception as exc:  # a bug must still end in a calm screen, and be logged
+            log.exception("flow crashed: %s", type(exc).__name__)
+            self._failed(session_no, "SERVICE-LIMITED", type(exc).__name__, False)
+
+    def _load_options(self, effect: s.LoadOptions) -> None:
+        def work() -> None:
+            assert self._flows is not None
+            options = self._flows.options(effect.flow, effect.step, effect.patient_id, effect.picks)
+            self.post(s.OptionsLoaded(effect.session_no, effect.step, options))
+
+        self._guarded(effect.session_no, work)
+
+    def _submit(self, effect: s.Submit, who: Any, card_number: str | None) -> None:
+        request = effect.request
+
+        def work() -> None:
+            assert self._flows is not None
+            # the receipt is checked before any money moves: out of paper is said first
+            if request.print_receipt and self._printer is not None and not self._printer.ready():
+                self.post(s.HealthChanged(printer=False))
+                self.post(s.PrinterUnavailable(effect.session_no))
+                return
+            outcome = self._flows.carry_out(
+                request,
+                who,
+                card_number,
+                lambda payment: self.post(s.PaymentPending(effect.session_no, payment)),
+                lambda: self._payment_stopped(effect.session_no),
+            )
+            self.post(s.FlowCompleted(effect.session_no, outcome))
+
+        self._guarded(effect.session_no, work)
+
+    def _start_cash_in(self, effect: s.StartCashIn, card_number: str | None) -> None:
+        def work() -> None:
+            assert self._cash is not None
+            self._cash.start(
+                effect.patient_id,
+                effect.limit_fen,
+                card_number,
+                lambda total: self.post(s.CashCredited(effect.session_no, total)),
+            )
+
+        self._guarded(effect.session_no, work)
+
+    def _end_cash_in(self, effect: s.EndCashIn, who: Any) -> None:
+        def work() -> None:
+            from kiosk.flows.central import cash_outcome
+
+            assert self._cash is not None
+            total = self._cash.end()
+            if total > 0:
+                outcome = cash_outcome(total, who, self._receipt_header)
+                self.post(s.FlowCompleted(effect.session_no, outcome))
+
+        self._guarded(effect.session_no, work)
+
+    def _payment_stopped(self, session_no: int) -> bool:
+        state = self.state  # one immutable snapshot, read from a worker
+        payment = state.payment
+        if state.session_no != session_no or state.patient is None:
+            return True
+        return payment is not None and payment.order_id in self._stopped_orders
+
+    def _print(self, effect: s.PrintReceipt) -> None:
+        from kiosk import receipts
+
+        document = effect.outcome.document
+        if effect.outcome.reprint:
+            document = receipts.reprint(document, datetime.now(UTC))
+        ok = False
+        try:
+            ok = self._printer is not None and self._printer.print(document)
+        except Exception:
+            log.exception("printing failed")
+        self.post(s.ReceiptPrinted(effect.session_no, ok))
 
     # -- idle timer ---------------------------------------------------------------
 

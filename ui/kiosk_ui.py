@@ -14,8 +14,11 @@ from PySide6.QtWidgets import QApplication
 from kiosk import session as s
 from kiosk.messages import new_reference
 from ui.bridge import CoreBridge
+from ui.kiosk_mode import AdminPinScreen, CornerTaps, install_kiosk_keys
 from ui.main_window import ActivityFilter, MainWindow, kiosk_window_flags
-from ui.style import apply_global_style
+from ui.style import apply_global_style, touch_px
+from ui.voice import Voice
+from ui.watchdog import Watchdog
 
 if TYPE_CHECKING:
     from kiosk.services import KioskServices
@@ -39,8 +42,25 @@ class KioskUi(QObject):
         self.bridge = CoreBridge()
         self.window = MainWindow(self._post)
         self.bridge.state_changed.connect(self.window.render)
+        self.bridge.state_changed.connect(self._reset_look_after_session)
+        self._look_default = {"large_text": False, "high_contrast": False, "min_touch_px": 160}
+        self.look = dict(self._look_default)
+        self.window.greeting.large_text_toggled.connect(lambda: self._toggle_look("large_text"))
+        self.window.greeting.contrast_toggled.connect(lambda: self._toggle_look("high_contrast"))
         self._activity = ActivityFilter(self._post)
         app.installEventFilter(self._activity)
+        self._keys = install_kiosk_keys(app, self._post)
+        self.corner_taps = CornerTaps(self.window.attract)
+        self.corner_taps.requested.connect(self._ask_admin_pin)
+        self.admin_pin = AdminPinScreen(self._check_admin_pin)
+        self.admin_pin.granted.connect(self._open_service)
+        self.admin_pin.cancelled.connect(self.window.close_service)
+        self.service_widget = None
+        self.watchdog = Watchdog(self._core_alive)
+        self.voice = Voice(enabled=False)
+        self.bridge.state_changed.connect(
+            lambda state: self.voice.screen_shown(state.screen, self.window.language)
+        )
         self.window.attract.painted.connect(self._start_services)
         self.services_ready.connect(self._on_services_ready)
         self.services_failed.connect(self.window.attract.set_out_of_service)
@@ -76,13 +96,81 @@ class KioskUi(QObject):
 
     def _on_services_ready(self, services: KioskServices) -> None:
         ui_settings = services.config.ui
-        if ui_settings.large_text:
-            apply_global_style(self._app, large_text=True)
+        dpi = ui_settings.dpi or self._app.primaryScreen().physicalDotsPerInch()
+        self._look_default = {
+            "large_text": ui_settings.large_text,
+            "high_contrast": False,
+            "min_touch_px": touch_px(dpi),
+        }
+        self.look = dict(self._look_default)
+        apply_global_style(self._app, **self.look)
+        self.voice = Voice(enabled=ui_settings.voice)
         self.window.banner.warning_s = ui_settings.idle_warning_s
         self.services = services
+        self.watchdog.ready()
         log.info("kiosk ready")
 
+    def _toggle_look(self, name: str) -> None:
+        """The patient's own switch; it lasts until their session ends."""
+        self.look[name] = not self.look[name]
+        apply_global_style(self._app, **self.look)
+
+    def _reset_look_after_session(self, state: s.SessionState) -> None:
+        if state.patient is None and self.look != self._look_default:
+            self.look = dict(self._look_default)
+            apply_global_style(self._app, **self.look)
+
+    def _core_alive(self) -> bool:
+        return self.services is not None and self.services.core.alive
+
+    # -- the hidden technician entry ------------------------------------------------
+
+    def _ask_admin_pin(self) -> None:
+        if self.window.current is s.Screen.ATTRACT:
+            self.window.show_service(self.admin_pin)
+
+    def _check_admin_pin(self, pin: str) -> tuple[bool, str]:
+        """Runs on a worker thread (scrypt)."""
+        from kiosk.admin_auth import AdminGate
+
+        if self.services is None:
+            return False, "kiosk not started"
+        config = self.services.config
+        attempt = AdminGate(config.admin.pin_hash, config.data_dir()).attempt(pin)
+        log.info("admin PIN attempt: %s", attempt.message)
+        return attempt.granted, attempt.message
+
+    def _open_service(self) -> None:
+        from PySide6.QtWidgets import QTabWidget
+
+        from kiosk.config import terminal_file
+        from kiosk.diagnostics import DiagContext
+        from ui.screens.engineer import EngineerScreen
+        from ui.screens.technician import TechnicianScreen
+
+        assert self.services is not None
+        config = self.services.config
+        path = terminal_file() or config.data_dir() / "kiosk.toml"
+        tabs = QTabWidget()
+        technician = TechnicianScreen(path, config)
+        engineer = EngineerScreen(lambda: DiagContext.from_config_path(terminal_file()))
+        tabs.addTab(technician, "设置 Settings")
+        tabs.addTab(engineer, "诊断 Diagnostics")
+        for screen in (technician, engineer):
+            screen.close_requested.connect(self._close_service)
+        self.service_widget = tabs
+        self.window.show_service(tabs)
+
+    def _close_service(self) -> None:
+        self.window.close_service()
+        if self.service_widget is not None:
+            self.service_widget.deleteLater()
+            self.service_widget = None
+
     def shutdown(self) -> None:
+        self.watchdog.stopping()
+        self._app.removeEventFilter(self._activity)
+        self._app.removeEventFilter(self._keys)
         if self.services is not None:
             self.services.stop()
             self.services = None

@@ -58,6 +58,7 @@ def kiosk_ui(qtbot, qapp, central_sim, tmp_path):
     for ui in started:
         ui.shutdown()
         ui.window.close()
+        ui.window.deleteLater()  # a leaked window is re-polished by every later style change
 
 
 def on_screen(ui: KioskUi, screen: Screen) -> bool:

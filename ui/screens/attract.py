@@ -21,6 +21,15 @@ class AttractScreen(Screen):
         self.layout_.addStretch(2)
         self._painted_once = False
 
+    def set_scanner(self, fitted: bool) -> None:
+        """Where a scanner is fitted, a patient QR code identifies as well as a card."""
+        self.note.setText(
+            "支持联名就诊卡、社保卡，或扫描电子健康卡二维码\n"
+            "Medical and social security cards, or scan your health QR code"
+            if fitted
+            else "支持联名就诊卡、社保卡 · Medical and social security cards"
+        )
+
     def set_out_of_service(self, reference: str) -> None:
         """The kiosk could not start its services: say so instead of inviting a card."""
         self.note.setText(
