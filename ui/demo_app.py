@@ -20,7 +20,11 @@ log = logging.getLogger(__name__)
 
 
 def run_demo(
-    config_path: str | None, size: tuple[int, int], inprocess: bool, tour: str | None
+    config_path: str | None,
+    size: tuple[int, int],
+    inprocess: bool,
+    tour: str | None,
+    on_screen: tuple[int, int] | None = None,
 ) -> int:
     app = QApplication.instance() or QApplication([])
     rig = DemoRig(force_inprocess=inprocess)
@@ -29,7 +33,7 @@ def run_demo(
     ui = KioskUi(app, lambda: KioskServices(config, rig.secret))
     ui.show(fullscreen=False, size=QSize(*size))
     panel = SimPanel(rig)
-    panel.move(ui.window.x() + size[0] + 20, ui.window.y())
+    panel.move(ui.window.x() + (on_screen or size)[0] + 20, ui.window.y())
     panel.show()
     tour_run = DemoTour(app, ui, rig, Path(tour)) if tour else None
     if tour_run:

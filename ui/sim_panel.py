@@ -10,8 +10,10 @@ from collections.abc import Callable
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -91,8 +93,19 @@ class SimPanel(QWidget):
         column = QVBoxLayout(box)
         self.receipt = QPlainTextEdit()
         self.receipt.setReadOnly(True)
+        self.paper = QComboBox()
+        self.paper.addItems(["ok", "near-end", "out"])
+        self.paper.currentTextChanged.connect(
+            lambda paper: self._off_gui(
+                f"printer paper {paper}", lambda: self.rig.printer.set_paper(paper)
+            )
+        )
+        paper_row = QHBoxLayout()
+        paper_row.addWidget(QLabel("Paper"))
+        paper_row.addWidget(self.paper, 1)
         refresh = QPushButton("Show last receipt")
         refresh.clicked.connect(self.show_last_receipt)
+        column.addLayout(paper_row)
         column.addWidget(refresh)
         column.addWidget(self.receipt, 1)
         return box

@@ -23,10 +23,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
+# The screens are laid out for a kiosk panel of 1080 x 1920 (or 1920 x 1080); on a
+# desktop the demo shows that panel scaled down to --size, so nothing is clipped.
+PANEL = (1080, 1920)
+
+
 def run(args: argparse.Namespace) -> int:
-    from ui.demo_app import run_demo
+    import os
 
     width, height = (int(v) for v in args.size.lower().split("x"))
+    panel = PANEL if height >= width else PANEL[::-1]
+    scale = min(width / panel[0], height / panel[1])
+    # Qt reads the scale factor once, when the application is created: set it first.
+    os.environ.setdefault("QT_SCALE_FACTOR", f"{scale:.4f}")
+    from ui.demo_app import run_demo
+
     return run_demo(
-        config_path=args.config, size=(width, height), inprocess=args.inprocess, tour=args.tour
+        config_path=args.config,
+        size=panel,
+        inprocess=args.inprocess,
+        tour=args.tour,
+        on_screen=(width, height),
     )
