@@ -53,7 +53,7 @@ def ensure_pcscd(timeout_s: float = 8.0) -> tuple[bool, str]:
         if pcsc_virtual_readers():
             return True, "pcscd started with the vpcd virtual reader"
         time.sleep(0.2)
-    return False, "pcscd did not offer the vpcd readers within {timeout_s:.0f} s"
+    return False, f"pcscd did not offer the vpcd readers within {timeout_s:.0f} s"
 
 
 @dataclass
@@ -69,6 +69,8 @@ class DemoRig:
         self._force_inprocess = force_inprocess
         self.central: Any = None
         self.printer: Any = None
+        self.scanner: Any = None
+        self.cash: Any = None
         self.card_path = CardPath("inprocess", "not started")
         self._card: Any = None
 
@@ -78,6 +80,7 @@ class DemoRig:
         self.central = start_in_thread(port=0, data_path=self.workdir / "central.sqlite")
         self.card_path = self._choose_card_path()
         self.printer = self._start_printer()
+        self.scanner, self.cash = self._start_serial_devices()
         log.info(
             "demo: platform %s, cards via %s (%s)",
             self.central.url,
@@ -105,6 +108,18 @@ class DemoRig:
         printer.start()
         return printer
 
+    def _start_serial_devices(self) -> tuple[Any, Any]:
+        """The QR scanner and the cash acceptor, each on a real pseudo-terminal."""
+        from drivers.cash.sim import BillValidatorSimulator
+        from drivers.scanner.sim import ScannerSimulator
+
+        scanner = ScannerSimulator(suffix="CR", link=self.workdir / "ttyScanner")
+        cash = BillValidatorSimulator(
+            state_file=self.workdir / "acceptor-state.json", link=self.workdir / "ttyCash"
+        )
+        cash.start()
+        return scanner, cash
+
     def config_overrides(self) -> dict[str, Any]:
         from central_sim import DEMO_TERMINAL_ID
 
@@ -117,6 +132,8 @@ class DemoRig:
                     "reader": "Virtual PCD 00 00" if self.card_path.backend == "pcsc" else "",
                 },
                 "printer": {"url": self.printer.url},
+                "scanner": {"port": self.scanner.path},
+                "cash_acceptor": {"port": self.cash.path},
             },
             "paths": {"data_dir": str(self.workdir / "kiosk")},
         }
@@ -154,8 +171,18 @@ class DemoRig:
             return ""
         return "\n".join(receipts[-1].lines)
 
+    def scan(self, code: str) -> None:
+        """A patient holds a code under the scanner."""
+        self.scanner.scan(code)
+
+    def insert_note(self, value_yuan: int) -> None:
+        """A patient feeds a genuine note into the cash acceptor."""
+        self.cash.insert(value_yuan)
+
     def stop(self) -> None:
         self.pull_card()
-        for part in (self.printer, self.central):
+        if self.scanner is not None:
+            self.scanner.close()
+        for part in (self.cash, self.printer, self.central):
             if part is not None:
                 part.stop()

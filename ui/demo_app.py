@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSize, QTimer
 from PySide6.QtWidgets import QApplication
 
+from central_sim import DEMO_QR_TOKENS
 from kiosk.config import load_config
 from kiosk.demo import DemoRig
 from kiosk.services import KioskServices
@@ -61,6 +62,8 @@ class DemoTour(QObject):
             ("3-attract-after-pull", rig.pull_card, Screen.ATTRACT),
             ("4-error-expired-card", lambda: rig.insert_card("pboc_chen_expired"), Screen.ERROR),
             ("5-attract-after-pull", rig.pull_card, Screen.ATTRACT),
+            ("6-greeting-by-health-qr", lambda: rig.scan(DEMO_QR_TOKENS["P0003"]), Screen.GREETING),
+            ("7-attract-after-finish", ui.window.greeting.finish.click, Screen.ATTRACT),
         ]
         self._poll = QTimer(self, interval=50)
         self._poll.timeout.connect(self._check)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from central_sim import DEMO_QR_TOKENS
 from kiosk.demo import DemoRig
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,17 @@ DEMO_CARDS = [
     ("unknown", "未知卡 Unknown card"),
     ("mute", "无响应卡 Mute card"),
 ]
+
+
+# what a patient may hold under the scanner: health card QR codes of demo patients
+# (the platform resolves them) and payment codes of the patient's phone
+DEMO_CODES = [
+    ("health card QR 张伟", DEMO_QR_TOKENS["P0001"]),
+    ("health card QR 王芳", DEMO_QR_TOKENS["P0003"]),
+    ("WeChat Pay code", "134567890123456789"),
+    ("Alipay code", "284567890123456789"),
+]
+DEMO_NOTES = (10, 20, 50, 100)
 
 
 class SimPanel(QWidget):
@@ -48,6 +60,8 @@ class SimPanel(QWidget):
         self.card_path.setWordWrap(True)
         layout.addWidget(self.card_path)
         layout.addWidget(self._cards_box())
+        layout.addWidget(self._scanner_box())
+        layout.addWidget(self._cash_box())
         layout.addWidget(self._platform_box())
         layout.addWidget(self._receipt_box(), 1)
         self.status = QLabel("")
@@ -72,6 +86,36 @@ class SimPanel(QWidget):
         self.pull_button = QPushButton("Pull card")
         self.pull_button.clicked.connect(lambda: self._off_gui("card pulled", self.rig.pull_card))
         grid.addWidget(self.pull_button, len(DEMO_CARDS) // 2 + 1, 0, 1, 2)
+        return box
+
+    def _scanner_box(self) -> QGroupBox:
+        box = QGroupBox("QR scanner")
+        grid = QGridLayout(box)
+        self.scan_buttons: dict[str, QPushButton] = {}
+        for i, (label, code) in enumerate(DEMO_CODES):
+            button = QPushButton(f"Scan {label}")
+            button.clicked.connect(
+                lambda _=False, c=code, n=label: self._off_gui(
+                    f"scanned {n}", lambda: self.rig.scan(c)
+                )
+            )
+            grid.addWidget(button, i // 2, i % 2)
+            self.scan_buttons[label] = button
+        return box
+
+    def _cash_box(self) -> QGroupBox:
+        box = QGroupBox("Cash acceptor")
+        row = QHBoxLayout(box)
+        self.note_buttons: dict[int, QPushButton] = {}
+        for yuan in DEMO_NOTES:
+            button = QPushButton(f"¥{yuan} note")
+            button.clicked.connect(
+                lambda _=False, y=yuan: self._off_gui(
+                    f"fed a ¥{y} note", lambda: self.rig.insert_note(y)
+                )
+            )
+            row.addWidget(button)
+            self.note_buttons[yuan] = button
         return box
 
     def _platform_box(self) -> QGroupBox:

@@ -15,6 +15,8 @@ TOUR_SHOTS = [
     "3-attract-after-pull.png",
     "4-error-expired-card.png",
     "5-attract-after-pull.png",
+    "6-greeting-by-health-qr.png",
+    "7-attract-after-finish.png",
 ]
 
 

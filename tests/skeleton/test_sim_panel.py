@@ -68,3 +68,32 @@ def test_panel_shows_the_last_receipt_the_printer_received(qtbot, inprocess_rig)
     shown = panel.receipt.toPlainText()
     # the printer has no ¥ (U+00A5) in its GB18030 font; it prints the full-width ￥
     assert "余额查询 Balance" in shown and "￥128.50" in shown
+
+
+def test_panel_scans_a_payment_code_into_the_real_scanner_driver(qtbot, inprocess_rig):
+    from drivers.device import DeviceState
+    from drivers.scanner.driver import SerialScanner
+
+    panel = SimPanel(inprocess_rig)
+    qtbot.addWidget(panel)
+    scanner = SerialScanner(inprocess_rig.scanner.path)  # over the rig's pseudo-terminal
+    scanner.open()
+    try:
+        qtbot.waitUntil(lambda: scanner.status.state is DeviceState.READY, timeout=10_000)
+        scanned = []
+        scanner.subscribe_scans(scanned.append)
+        panel.scan_buttons["WeChat Pay code"].click()
+        qtbot.waitUntil(lambda: bool(scanned), timeout=10_000)
+        assert scanned[0].kind == "payment_code"
+    finally:
+        scanner.close()
+
+
+def test_panel_feeds_a_note_to_the_cash_acceptor(qtbot, inprocess_rig):
+    panel = SimPanel(inprocess_rig)
+    qtbot.addWidget(panel)
+    before = inprocess_rig.cash.state.counter
+    panel.note_buttons[50].click()
+    # nobody has enabled the acceptor: it refuses the note, and says so as an event
+    qtbot.waitUntil(lambda: inprocess_rig.cash.state.counter > before, timeout=5_000)
+    qtbot.waitUntil(lambda: panel.status.text() == "fed a ¥50 note", timeout=5_000)
