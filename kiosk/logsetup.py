@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 _LONG_DIGITS = re.compile(r"(?<![0-9A-Fa-f])(\d{4})\d{5,}(\d{4})(?![0-9A-Fa-f])")
@@ -61,6 +60,8 @@ def add_file_logging(data_dir: os.PathLike[str] | str, max_bytes: int = 5_000_00
 
     `kiosk logs export` packs these files for a support ticket.
     """
+    from logging.handlers import RotatingFileHandler  # only the kiosk itself needs it
+
     log_dir = Path(data_dir) / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / "kiosk.log"

@@ -30,7 +30,10 @@ def run(args: argparse.Namespace) -> int:
     if args.exit_on_paint:
 
         def painted() -> None:
-            print(f"painted {time.time():.6f}", flush=True)
+            import resource
+
+            peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            print(f"painted {time.time():.6f} {peak_kib}", flush=True)
             QTimer.singleShot(0, app.quit)
 
         ui.window.attract.painted.connect(painted)
