@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import tomllib
 from dataclasses import dataclass
@@ -71,10 +72,13 @@ class Printer(_Section):
     paper_width_mm: Literal[58, 80] = 80
 
 
+Baud = Literal[1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 921600]
+
+
 class SerialPort(_Section):
     # empty port: not fitted
     port: str = ""
-    baud: Literal[1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 921600] = 9600
+    baud: Baud = 9600
 
 
 class Scanner(SerialPort):
@@ -151,6 +155,15 @@ class Diagnostics(_Section):
     min_free_disk_mb: int = Field(500, ge=1)
     max_clock_skew_s: int = Field(30, ge=1, le=3600)
     outbox_warn_age_h: int = Field(4, ge=1)
+    # serial ports with a loopback plug (TX joined to RX), separated by spaces or commas: the
+    # external-level check writes a pattern to each and expects it back. Never a device's
+    # port: it would get test bytes. (One string, not a TOML array, so that the technician
+    # screen edits it as a line of text.)
+    loopback_ports: str = Field("", max_length=500)
+    loopback_baud: Baud = 9600
+
+    def loopback_port_list(self) -> list[str]:
+        return [port for port in re.split(r"[\s,]+", self.loopback_ports) if port]
 
 
 class Paths(_Section):

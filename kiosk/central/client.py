@@ -21,7 +21,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import socket
+import ssl
 import threading
 import time
 import uuid
@@ -76,10 +78,48 @@ class _HmacAuth(httpx.Auth):
         yield request
 
 
-def _nodelay_transport() -> httpx.HTTPTransport:
+class _NoTrustTransport(httpx.BaseTransport):
+    """Stands in when the configured CA bundle cannot be read: every https request fails as
+    an unreachable platform naming the bundle, so the kiosk starts (offline) instead of
+    crashing, and never falls back to trusting some other set of CAs. Plain http (a test
+    set-up) needs no CA and goes through."""
+
+    def __init__(self, problem: str, plain: httpx.BaseTransport) -> None:
+        self.problem = problem
+        self._plain = plain
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme == "https":
+            raise httpx.ConnectError(self.problem, request=request)
+        return self._plain.handle_request(request)
+
+    def close(self) -> None:
+        self._plain.close()
+
+
+def _tls_verify(ca_bundle: str | os.PathLike[str] | None) -> ssl.SSLContext | bool:
+    """What httpx's `verify=` gets: None keeps httpx's own default (certifi's bundle); ""
+    is the system's CA store (what an empty `central.ca_bundle` means); a path trusts only
+    the CAs in that PEM file (a platform with a private CA). Raises OSError or
+    ssl.SSLError when the file cannot be read or holds no certificate."""
+    if ca_bundle is None:
+        return True
+    return ssl.create_default_context(cafile=os.fspath(ca_bundle) or None)
+
+
+def _nodelay_transport(
+    ca_bundle: str | os.PathLike[str] | None = None,
+) -> httpx.BaseTransport:
     """httpx writes a request's headers and body separately; without TCP_NODELAY the body
     waits for the platform's delayed ACK (about 40 ms a request on Linux)."""
-    return httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
+    nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+    try:
+        verify = _tls_verify(ca_bundle)
+    except (OSError, ssl.SSLError) as exc:
+        problem = f"the CA bundle {os.fspath(ca_bundle or '')} cannot be used ({exc})"
+        log.error("%s: fix central.ca_bundle; no https request can reach the platform", problem)
+        return _NoTrustTransport(problem, httpx.HTTPTransport(socket_options=nodelay))
+    return httpx.HTTPTransport(verify=verify, socket_options=nodelay)
 
 
 def _dump(body: BaseModel) -> bytes:
@@ -101,7 +141,11 @@ class CentralClient:
         read_attempts: int = 2,
         guard_thread: threading.Thread | None = None,
         transport: httpx.BaseTransport | None = None,
+        ca_bundle: str | os.PathLike[str] | None = None,
     ) -> None:
+        """`ca_bundle`: the CAs that may sign the platform's certificate (see `_tls_verify`);
+        pass `config.central.ca_bundle`. A bundle that cannot be read makes every request
+        raise Unreachable naming it. Ignored when `transport` is given."""
         self.base_url = base_url.rstrip("/")
         self.terminal_id = terminal_id
         self._read_attempts = max(1, read_attempts)
@@ -111,7 +155,7 @@ class CentralClient:
             auth=_HmacAuth(terminal_id, secret),
             timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
             headers={"Accept": "application/json", "User-Agent": "lobby-kiosk"},
-            transport=transport or _nodelay_transport(),
+            transport=transport or _nodelay_transport(ca_bundle),
         )
 
     # --- lifecycle -------------------------------------------------------------------
@@ -135,14 +179,19 @@ class CentralClient:
         software_version: str = "",
         idempotency_key: str | None = None,
         timeout_s: float = 10.0,
+        ca_bundle: str | os.PathLike[str] | None = None,
     ) -> m.Enrollment:
-        """Exchange a one-time code for the terminal secret (the one unsigned call)."""
+        """Exchange a one-time code for the terminal secret (the one unsigned call).
+
+        `ca_bundle` as in the constructor: the secret goes only to a platform it vouches for."""
         body = m.EnrollmentRequest(
             enroll_code=enroll_code, terminal_id=terminal_id, software_version=software_version
         )
         key = idempotency_key or new_idempotency_key()
         with httpx.Client(
-            base_url=base_url.rstrip("/"), timeout=timeout_s, transport=_nodelay_transport()
+            base_url=base_url.rstrip("/"),
+            timeout=timeout_s,
+            transport=_nodelay_transport(ca_bundle),
         ) as http:
             request = http.build_request(
                 "POST",

@@ -73,6 +73,7 @@ def _ping(args: argparse.Namespace) -> int:
         creds.secret,
         config.central.timeout_s,
         config.central.connect_timeout_s,
+        ca_bundle=config.central.ca_bundle,
     ) as client:
         started = time.monotonic()
         try:

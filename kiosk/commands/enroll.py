@@ -17,6 +17,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--code", required=True, help="the one-time enrollment code")
     p.add_argument("--terminal-id", help="enroll as this id (default: terminal.id of the config)")
     p.add_argument("--force", action="store_true", help="replace an existing terminal secret")
+    p.add_argument(
+        "--ca-bundle",
+        metavar="PEM",
+        help="trust the platform's certificate only if this CA signed it "
+        "(default: central.ca_bundle of the config; empty there: the system's CA store)",
+    )
     p.set_defaults(handler=run)
 
 
@@ -40,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         return fail(f"the config does not load, fix it first: {exc}")
     terminal_id = args.terminal_id or config.terminal.id
+    ca_bundle = config.central.ca_bundle if args.ca_bundle is None else args.ca_bundle
     store = SecretStore.in_dir(config.data_dir())
     try:
         existing = store.load()
@@ -51,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
             "add --force to replace its secret"
         )
     try:
-        enrollment = CentralClient.enroll(args.url, args.code, terminal_id, __version__)
+        enrollment = CentralClient.enroll(
+            args.url, args.code, terminal_id, __version__, ca_bundle=ca_bundle
+        )
         secret = base64.b64decode(enrollment.secret_b64, validate=True)
     except CentralError as exc:
         return fail(f"enrollment at {args.url}: {exc.operator}")
@@ -69,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
             secret,
             config.central.timeout_s,
             config.central.connect_timeout_s,
+            ca_bundle=ca_bundle,
         ) as client:
             client.ping()
     except CentralError as exc:

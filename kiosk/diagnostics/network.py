@@ -142,9 +142,7 @@ def _credentials(ctx: DiagContext):
 def api_round_trip(ctx: DiagContext) -> Verdict:
     if skip := needs_config(ctx):
         return skip
-    import httpx
-
-    from kiosk.central import CentralClient, CentralError, Rejected
+    from kiosk.central import CentralClient, CentralError, Rejected, Timeout, Unreachable
 
     ctx.memo["api_tried"] = True
     try:
@@ -158,15 +156,10 @@ def api_round_trip(ctx: DiagContext) -> Verdict:
             "enroll the terminal: kiosk enroll --url URL --code CODE",
         )
     central = ctx.config.central
-    transport = None
-    if central.url.startswith("https") and central.ca_bundle:
-        if not os.path.isfile(central.ca_bundle):
-            return Verdict(
-                Outcome.FAIL,
-                f"the CA bundle {central.ca_bundle} does not exist",
-                "see the tls check",
-            )
-        transport = httpx.HTTPTransport(verify=_ssl_context(ctx))
+    bundle = central.ca_bundle
+    if central.url.startswith("https") and bundle and not os.path.isfile(bundle):
+        return Verdict(Outcome.FAIL, f"the CA bundle {bundle} does not exist", "see the tls check")
+    # built exactly as the kiosk builds its own client, so a pass here means the kiosk gets in
     client = CentralClient(
         central.url,
         ctx.config.terminal.id,
@@ -174,7 +167,7 @@ def api_round_trip(ctx: DiagContext) -> Verdict:
         central.timeout_s,
         central.connect_timeout_s,
         read_attempts=1,
-        transport=transport,
+        ca_bundle=central.ca_bundle,
     )
     sent = datetime.now(UTC)
     start = time.monotonic()
@@ -193,6 +186,15 @@ def api_round_trip(ctx: DiagContext) -> Verdict:
             f"the platform refused this terminal: {exc}",
             "check terminal.id and re-enroll (kiosk enroll) if the secret was revoked",
         )
+    except (Unreachable, Timeout) as exc:
+        if "CERTIFICATE_VERIFY_FAILED" in str(exc) or "CA bundle" in str(exc):
+            cause = "the kiosk does not trust the platform's certificate: see the tls check"
+        else:
+            cause = (
+                "the platform is down or the network drops the traffic: see the network, dns "
+                "and tls checks, then the platform's own status"
+            )
+        return Verdict(Outcome.FAIL, f"no answer from the platform: {exc}", cause)
     except CentralError as exc:
         return Verdict(
             Outcome.FAIL,

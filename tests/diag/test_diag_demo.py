@@ -3,7 +3,10 @@ vpcd and our virtual cards, the TCP virtual printer, and scanner and cash accept
 
 The demo set-up passes every check; each fault (printer out of paper, pcscd stopped, the
 platform down, a device configured but absent, a port that is not the device) fails the
-matching check and names the cause.
+matching check and names the cause. The issue's acceptance is these four tests:
+test_demo_setup_passes_every_check, test_printer_out_of_paper_fails_printer_check,
+test_pcscd_stopped_fails_pcscd_check and test_platform_down_fails_network_and_api.
+A spare serial port with a (simulated) loopback plug is part of the demo set-up.
 """
 
 from __future__ import annotations
@@ -19,14 +22,18 @@ from typing import Any
 import pytest
 
 from kiosk.config import save_terminal_file
+from kiosk.diagnostics.serial import LOOPBACK_PATTERN
+from tests.diag.loopback_plug import LoopbackPlug
 
 pytestmark = pytest.mark.pcsc
 
 
 class Rig:
-    def __init__(self, tmp_path: Path, central: Any, printer: Any, scanner: Any, cash: Any):
+    def __init__(
+        self, tmp_path: Path, central: Any, printer: Any, scanner: Any, cash: Any, plug: Any
+    ):
         self.tmp_path, self.central, self.printer = tmp_path, central, printer
-        self.scanner, self.cash = scanner, cash
+        self.scanner, self.cash, self.plug = scanner, cash, plug
         self.config_path = tmp_path / "kiosk.toml"
         self.write()
 
@@ -40,6 +47,7 @@ class Rig:
                 "scanner": {"port": self.scanner.path},
                 "cash_acceptor": {"port": self.cash.path, "address": self.cash.address},
             },
+            "diagnostics": {"loopback_ports": self.plug.path},
             "paths": {"data_dir": str(self.tmp_path / "data")},
         }
         for name, values in sections.items():
@@ -74,8 +82,30 @@ class Rig:
 
 
 @pytest.fixture
-def rig(tmp_path, central_sim, virtual_printer, virtual_scanner, virtual_cash_acceptor, pcscd):
-    return Rig(tmp_path, central_sim, virtual_printer, virtual_scanner, virtual_cash_acceptor)
+def loopback_plug():
+    plug = LoopbackPlug()  # simulated: no loopback plug exists on this machine
+    yield plug
+    plug.close()
+
+
+@pytest.fixture
+def rig(
+    tmp_path,
+    central_sim,
+    virtual_printer,
+    virtual_scanner,
+    virtual_cash_acceptor,
+    loopback_plug,
+    pcscd,
+):
+    return Rig(
+        tmp_path,
+        central_sim,
+        virtual_printer,
+        virtual_scanner,
+        virtual_cash_acceptor,
+        loopback_plug,
+    )
 
 
 def test_demo_setup_passes_every_check(rig: Rig):
@@ -97,14 +127,17 @@ def test_demo_setup_passes_every_check(rig: Rig):
         "scanner",
         "cash_acceptor",
         "cash_poll",
+        "serial_loopback",
         "outbox",
         "journal",
     ):
         assert checks[name]["outcome"] == "pass", checks[name]
-    assert checks["card_read"]["outcome"] == "skipped"  # no card in the reader
+    skipped = {c["name"] for c in report["checks"] if c["outcome"] == "skipped"}
+    assert skipped == {"tls", "card_read"}  # plain http to the simulator; no card inserted
     assert len(rig.printer.wait_for_receipts(1)) == 1  # the test slip really printed
     assert "打印机自检" in rig.printer.receipts[0].text
     assert set(report["last_tested"]) >= {"printer", "network", "card_reader", "scanner"}
+    assert bytes(rig.plug.heard).startswith(LOOPBACK_PATTERN)  # the loopback really ran
 
 
 def test_printer_out_of_paper_fails_printer_check(rig: Rig):
@@ -125,7 +158,9 @@ def test_platform_down_fails_network_and_api(rig: Rig):
     network = report["by_name"]["network"]
     assert network["outcome"] == "fail" and "refused the connection" in network["summary"]
     assert "is it running" in network["cause"]
-    assert report["by_name"]["api"]["outcome"] == "fail"
+    api = report["by_name"]["api"]
+    assert api["outcome"] == "fail" and "no answer from the platform" in api["summary"]
+    assert "Connection refused" in api["summary"] and "platform is down" in api["cause"]
     assert report["by_name"]["clock"]["outcome"] == "skipped"
 
 

@@ -2,86 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import socket
-import ssl
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from drivers.device import HealthLevel, Outcome
 from kiosk.config import load_config
 from kiosk.diagnostics import DiagContext, run_checks
-
-
-def _certificate(tmp_path: Path, days: int) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=days))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = tmp_path / f"cert{days}.pem", tmp_path / f"key{days}.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
-def _serve(cert: Path, key: Path) -> Iterator[int]:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                client, _ = server.accept()
-            except OSError:
-                return
-            try:
-                with context.wrap_socket(client, server_side=True) as tls:
-                    tls.recv(1)
-            except (ssl.SSLError, OSError):
-                pass  # the kiosk refused our certificate: that is what some tests want
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1]
-    stop.set()
-    with contextlib.suppress(OSError):
-        server.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
-    server.close()
-    thread.join(5)
+from tests.diag.tlskit import PrivateCa, https_central_sim, self_signed, serve_tls
 
 
 @pytest.fixture
 def tls_server(tmp_path: Path):
     def start(days: int) -> tuple[int, Path]:
-        cert, key = _certificate(tmp_path, days)
-        gen = _serve(cert, key)
+        cert, key = self_signed(tmp_path, days)
+        gen = serve_tls(cert, key)
         servers.append(gen)
         return next(gen), cert
 
@@ -144,3 +79,23 @@ def test_missing_ca_bundle_is_named(tmp_path: Path, tls_server):
     port, _cert = tls_server(365)
     result = _tls(tmp_path, port, str(tmp_path / "absent-ca.pem"))
     assert result.outcome is Outcome.FAIL and "absent-ca.pem does not exist" in result.summary
+
+
+def test_api_round_trip_over_tls_uses_the_kiosk_client_with_the_ca_bundle(tmp_path: Path):
+    ca = PrivateCa(tmp_path)
+    cert, key = ca.issue()
+    with https_central_sim(tmp_path / "central.sqlite3", cert, key) as url:
+        results = {}
+        for bundle in (str(ca.cert_path), ""):
+            config = load_config(
+                overrides={
+                    "central": {"url": url, "ca_bundle": bundle},
+                    "paths": {"data_dir": str(tmp_path / "data")},
+                }
+            )
+            ctx = DiagContext(config, data_dir=config.data_dir())
+            (results[bundle],) = run_checks(ctx, names=["api"])
+    trusted, untrusted = results[str(ca.cert_path)], results[""]
+    assert trusted.outcome is Outcome.PASS, trusted
+    assert untrusted.outcome is Outcome.FAIL and "CERTIFICATE_VERIFY_FAILED" in untrusted.summary
+    assert "does not trust the platform's certificate" in untrusted.cause

@@ -50,6 +50,7 @@ DEVICE_WORDS = {
     "printer": "打印机 Printer",
     "scanner": "扫码器 Scanner",
     "cash_acceptor": "收钞机 Cash acceptor",
+    "serial": "串口 Serial ports",
     "offline_store": "离线队列 Offline queue",
 }
 OUTCOME_COLOURS = {
