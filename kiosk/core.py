@@ -17,12 +17,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from kiosk import session as s
 from kiosk.flows import Flow, Step
-from kiosk.messages import new_reference, patient_message
+from kiosk.messages import Words, new_reference, patient_message
 
 log = logging.getLogger(__name__)
+
+HOSPITAL_TZ = ZoneInfo("Asia/Shanghai")  # receipt times as the patient reads them
 
 StateListener = Callable[[s.SessionState], None]
 
@@ -60,6 +63,21 @@ class ReceiptPrinter(Protocol):
     def ready(self) -> bool: ...
 
     def print(self, document: Any) -> bool: ...
+
+
+class ReceiptJournal(Protocol):
+    """Printed receipts in the journal (kiosk.flows.ports.OutboxTransactionLog)."""
+
+    def record_receipt(
+        self, document: Any, outcome: str, card_number: str | None, patient_id: str
+    ) -> None: ...
+
+    def recent_receipts(
+        self, card_number: str | None, patient_id: str, limit: int
+    ) -> list[tuple[datetime, Any]]: ...
+
+
+RECENT_RECEIPTS = 5  # how many receipts the reprint step offers
 
 
 class CashIntake(Protocol):
@@ -100,8 +118,10 @@ class KioskCore:
         printer: ReceiptPrinter | None = None,
         cash: CashIntake | None = None,
         receipt_header: Any = None,
+        receipt_journal: ReceiptJournal | None = None,
     ) -> None:
         self._cash = cash
+        self._receipt_journal = receipt_journal
         self._receipt_header = receipt_header  # kiosk.receipts.Header, for cash receipts
         self._directory = directory
         self._flows = flows
@@ -180,6 +200,8 @@ class KioskCore:
             case s.LookUpPatientByQr():
                 self._card_number = None
                 self._network.submit(self._look_up, effect)
+            case s.LoadOptions() if effect.step is Step.RECEIPTS:
+                self._network.submit(self._load_receipts, effect, self._card_number)
             case s.LoadOptions():
                 self._network.submit(self._load_options, effect)
             case s.Submit():
@@ -190,7 +212,8 @@ class KioskCore:
                 if self._flows is not None:
                     self._network.submit(self._flows.stop_payment, effect.order_id)
             case s.PrintReceipt():
-                self._network.submit(self._print, effect)
+                patient_id = self.state.patient.patient_id if self.state.patient else ""
+                self._network.submit(self._print, effect, self._card_number, patient_id)
             case s.StartCashIn():
                 self._network.submit(self._start_cash_in, effect, self._card_number)
             case s.EndCashIn():
@@ -311,7 +334,7 @@ class KioskCore:
             return True
         return payment is not None and payment.order_id in self._stopped_orders
 
-    def _print(self, effect: s.PrintReceipt) -> None:
+    def _print(self, effect: s.PrintReceipt, card_number: str | None, patient_id: str) -> None:
         from kiosk import receipts
 
         document = effect.outcome.document
@@ -322,7 +345,45 @@ class KioskCore:
             ok = self._printer is not None and self._printer.print(document)
         except Exception:
             log.exception("printing failed")
+        if not effect.outcome.reprint:
+            self._journal_receipt(document, "printed" if ok else "print_failed",
+                                  card_number, patient_id)  # fmt: skip
         self.post(s.ReceiptPrinted(effect.session_no, ok))
+
+    def _journal_receipt(
+        self, document: Any, outcome: str, card_number: str | None, patient_id: str
+    ) -> None:
+        """Kept for reprint; a journal failure must not cost the patient the receipt screen."""
+        if self._receipt_journal is None:
+            return
+        try:
+            self._receipt_journal.record_receipt(document, outcome, card_number, patient_id)
+        except Exception:
+            log.exception("could not journal receipt %s", document.reference)
+
+    def _load_receipts(self, effect: s.LoadOptions, card_number: str | None) -> None:
+        """This session's receipts first, then this card's earlier ones from the journal."""
+        from kiosk.flows.receipt_text import receipt_lines
+
+        session = self.state  # one immutable snapshot, read from a worker
+        mine = tuple(reversed(session.receipts)) if session.session_no == effect.session_no else ()
+        options = [s.receipt_option(o) for o in mine]
+        seen = {o.document.reference for o in mine} | {o.reference for o in mine}
+        earlier: list[tuple[datetime, Any]] = []
+        if self._receipt_journal is not None:
+            try:
+                earlier = self._receipt_journal.recent_receipts(
+                    card_number, effect.patient_id, RECENT_RECEIPTS + len(mine)
+                )
+            except Exception:
+                log.exception("could not read receipts from the journal")
+        for at, document in earlier:
+            if document.reference in seen:
+                continue
+            seen.add(document.reference)
+            options.append(_journal_receipt_option(at, document, receipt_lines(document)))
+        loaded = tuple(options[:RECENT_RECEIPTS])
+        self.post(s.OptionsLoaded(effect.session_no, effect.step, loaded))
 
     # -- idle timer ---------------------------------------------------------------
 
@@ -341,3 +402,21 @@ class KioskCore:
             self._warn_at = None
             return s.IdleWarning()
         return None
+
+
+def _journal_receipt_option(at: datetime, document: Any, lines: tuple[str, ...]) -> s.Option:
+    """A receipt of an earlier session on the reprint step: its title and when it was printed."""
+    from drivers.printer.document import Title
+
+    title = next((b.text for b in document.blocks if isinstance(b, Title)), document.kind)
+    zh, _, en = title.partition(" ")
+    local = at.astimezone(HOSPITAL_TZ)
+    return s.Option(
+        document.reference,
+        Words(zh, en or zh),
+        Words(
+            f"{local:%m-%d %H:%M} · {document.reference}",
+            f"{local:%d %b %H:%M} · {document.reference}",
+        ),
+        data=(("document", document), ("receipt_text", lines)),
+    )

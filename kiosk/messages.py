@@ -108,6 +108,12 @@ _CATALOGUE = {
             "Please enter an amount between ¥1 and ¥5,000.",
         ),
         PatientMessage(
+            "AMOUNT-OFFLINE-LIMIT",
+            "医院系统暂时无法连接，现金充值金额受限，请选择较小的金额。",
+            "The hospital system cannot be reached, so cash top-ups are limited."
+            " Please choose a smaller amount.",
+        ),
+        PatientMessage(
             "NO-ITEMS",
             "没有可办理的项目。",
             "There is nothing to do here right now.",

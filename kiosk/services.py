@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from kiosk import session as s
@@ -41,10 +43,18 @@ class PrinterPort:
 
 
 class CashPort:
-    """The flows' view of cash intake (kiosk.core.CashIntake) over kiosk.cash_in.CashIn."""
+    """The flows' view of cash intake (kiosk.core.CashIntake) over kiosk.cash_in.CashIn.
 
-    def __init__(self, cash_in: Any) -> None:
+    Offline, the notes are recorded without admission (they are in the cashbox already),
+    so the offline policy bounds the cash-in's limit before the first note goes in.
+    """
+
+    def __init__(
+        self, cash_in: Any, policy: Any = None, offline: Callable[[], bool] = lambda: False
+    ) -> None:
         self._cash_in = cash_in
+        self._policy = policy
+        self._offline = offline
         self._on_credit: Any = None
         cash_in.subscribe_credit(self._credited)
 
@@ -53,8 +63,30 @@ class CashPort:
             self._on_credit(total_fen)
 
     def start(self, patient_id: str, limit_fen: int, card_number: str | None, on_credit) -> None:
+        limit_fen = self._within_offline_policy(limit_fen)
         self._on_credit = on_credit
         self._cash_in.start(patient_id, limit_fen, card_number)
+
+    def _within_offline_policy(self, limit_fen: int) -> int:
+        """The limit the offline backlog still allows; FlowError when it allows nothing."""
+        if self._policy is None or not self._offline():
+            return limit_fen
+        from datetime import UTC, datetime
+
+        from kiosk.cash_in import CASH_TOP_UP
+        from kiosk.flows.central import FlowError
+        from kiosk.offline_policy import OfflineRefused
+
+        backlog = self._cash_in.ledger.store.outbox.backlog(offline_only=True)
+        try:
+            self._policy.check(CASH_TOP_UP, 0, backlog, datetime.now(UTC))
+        except OfflineRefused as exc:
+            raise FlowError("SERVICE-LIMITED", f"offline cash-in refused: {exc}") from exc
+        headroom = self._policy.max_total_fen - backlog.total_fen
+        allowed = min(limit_fen, self._policy.max_single_fen, headroom)
+        if allowed < 100:
+            raise FlowError("SERVICE-LIMITED", f"offline cash-in refused: {headroom} fen left")
+        return allowed
 
     def end(self) -> int:
         if not self._cash_in.active:
@@ -82,15 +114,17 @@ class KioskServices:
             secret,
             timeout_s=config.central.timeout_s,
             connect_timeout_s=config.central.connect_timeout_s,
+            ca_bundle=config.central.ca_bundle,
         )
         self.printer = self._make_printer(config)
         self.transactions = self._make_transaction_log(config)
+        offline_policy = OfflinePolicy.from_config(config.offline)
         flows = CentralFlows(
             self.client,
             self.transactions,
             receipts.header_from_config(config),
             config.terminal.hospital_id,
-            offline_policy=OfflinePolicy.from_config(config.offline),
+            offline_policy=offline_policy,
         )
         self.cash_in = self._make_cash_in(config)
         self.core = KioskCore(
@@ -99,8 +133,9 @@ class KioskServices:
             idle_warning_s=config.ui.idle_warning_s,
             flows=flows,
             printer=PrinterPort(self.printer) if self.printer else None,
-            cash=CashPort(self.cash_in) if self.cash_in else None,
+            cash=self._cash_port(offline_policy),
             receipt_header=receipts.header_from_config(config),
+            receipt_journal=self.transactions,
         )
         self.scanner = self._make_scanner(config)
         self._stopping = threading.Event()
@@ -113,6 +148,36 @@ class KioskServices:
         self.card_reader = CardReaderService(
             on_event=self._on_card_event, backend=reader.backend, reader=reader.reader
         )
+        self.heartbeat = self._make_heartbeat(config)
+
+    def _make_heartbeat(self, config: KioskConfig) -> Any:
+        """Device states, outbox depth and oldest age, and the version, every N seconds.
+
+        The outbox is read through the transaction log's own store thread (a SQLite
+        connection belongs to one thread), not on the heartbeat's.
+        """
+        from kiosk import __version__
+        from kiosk.heartbeat import Backlog, Heartbeat, device_states
+
+        fitted = [self.card_reader, self.printer, self.scanner]
+        fitted.append(self.cash_in.device if self.cash_in is not None else None)
+
+        def backlog() -> Backlog:
+            open_rows = self.transactions.backlog()
+            return Backlog(open_rows.count, int(open_rows.oldest_age_s(datetime.now(UTC))))
+
+        return Heartbeat(
+            self.client,
+            config.central.heartbeat_interval_s,
+            __version__,
+            device_states(d for d in fitted if d is not None),
+            backlog,
+        )
+
+    def _cash_port(self, policy: Any) -> CashPort | None:
+        if self.cash_in is None:
+            return None
+        return CashPort(self.cash_in, policy, offline=lambda: not self.core.state.health.platform)
 
     @staticmethod
     def _make_printer(config: KioskConfig) -> Any:
@@ -186,6 +251,7 @@ class KioskServices:
             cash=self.cash_in is not None,
             scanner=self.scanner is not None,
             offline_allowed=frozenset(self.config.offline.allowed),
+            offline_single_fen=self.config.offline.max_single_fen,
         )
         self.core.post(s.Configure(tuple(self.config.services.offered), health))
         self.core.start()
@@ -203,6 +269,7 @@ class KioskServices:
         if self.scanner is not None:
             self.scanner.subscribe_scans(self._on_scan)
             self.scanner.open()
+        self.heartbeat.start()  # last: the first beat reports the devices as opened
 
     def _forward_loop(self) -> None:
         """Offline transactions go to the platform while nobody is at the kiosk: after each
@@ -248,6 +315,7 @@ class KioskServices:
     def stop(self) -> None:
         self._stopping.set()
         self._forward_now.set()
+        self.heartbeat.stop()
         self.card_reader.close()
         if self.scanner is not None:
             self.scanner.close()

@@ -25,6 +25,7 @@ from kiosk.flows import (
     Flow,
     Health,
     Step,
+    amount_limit_fen,
     first_step,
     next_step,
     offered_flows,
@@ -608,12 +609,11 @@ def _enter(state: SessionState, step_: Step, keep_notice: bool = False) -> Resul
         )
         return replace(entered, loading=True), [load]
     if step_ is Step.AMOUNT:
-        presets = tuple(_amount_option(fen) for fen in TOP_UP_PRESETS_FEN)
+        limit = amount_limit_fen(state.health)
+        presets = tuple(_amount_option(fen, fen <= limit) for fen in TOP_UP_PRESETS_FEN)
         return replace(entered, options=presets), []
     if step_ is Step.CONFIRM:
         return _confirm_options(entered), []
-    if step_ is Step.RECEIPTS:
-        return replace(entered, options=_receipt_options(state)), []
     return entered, []
 
 
@@ -643,8 +643,7 @@ def _pick(state: SessionState, key: str) -> Result:
     if current is Step.CONFIRM:
         return _submit(state, option.key)
     if current is Step.RECEIPTS:
-        outcome = next(o for o in state.receipts if o.reference == key)
-        again = replace(outcome, reprint=True)
+        again = replace(_receipt_to_reprint(state, option), reprint=True)
         return replace(state, screen=Screen.PRINTING, outcome=again), [
             PrintReceipt(state.session_no, again),
             DisarmIdleTimer(),
@@ -676,6 +675,8 @@ def _next_from_choice(state: SessionState) -> Result:
         return _enter(replace(state, picks=picks, amount_fen=amount), Step.CONFIRM)
     if state.amount_fen < 100 or state.amount_fen > MAX_TOP_UP_FEN:
         return replace(state, notice=patient_message("AMOUNT-INVALID")), []
+    if state.amount_fen > amount_limit_fen(state.health):
+        return replace(state, notice=patient_message("AMOUNT-OFFLINE-LIMIT")), []
     return _enter(state, Step.CONFIRM)
 
 
@@ -798,9 +799,9 @@ METHOD_WORDS = {
 }
 
 
-def _amount_option(fen: int) -> Option:
+def _amount_option(fen: int, enabled: bool = True) -> Option:
     yuan = f"{fen // 100}"
-    return Option(f"preset-{fen}", Words(f"{yuan} 元", f"¥{yuan}"), amount_fen=fen)
+    return Option(f"preset-{fen}", Words(f"{yuan} 元", f"¥{yuan}"), amount_fen=fen, enabled=enabled)
 
 
 def _charges_option(charges: tuple[Option, ...], amount: int) -> Option:
@@ -809,7 +810,21 @@ def _charges_option(charges: tuple[Option, ...], amount: int) -> Option:
     return Option("charges", titles, amount_fen=amount, data=(("charge_ids", ids),))
 
 
-def _receipt_options(state: SessionState) -> tuple[Option, ...]:
-    return tuple(
-        Option(o.reference, o.headline, Words(o.reference, o.reference)) for o in state.receipts
+def receipt_option(outcome: Outcome) -> Option:
+    """A receipt of this session on the reprint step."""
+    return Option(outcome.reference, outcome.headline, Words(outcome.reference, outcome.reference))
+
+
+def _receipt_to_reprint(state: SessionState, option: Option) -> Outcome:
+    """This session's outcome, or a receipt of an earlier session from the journal."""
+    mine = next((o for o in state.receipts if o.reference == option.key), None)
+    if mine is not None:
+        return mine
+    return Outcome(
+        Flow.REPRINT,
+        True,
+        Words("凭条已补打", "Your receipt was printed again"),
+        reference=option.key,
+        document=option.get("document"),
+        receipt_text=tuple(option.get("receipt_text", ())),
     )

@@ -4,6 +4,7 @@ then the services (platform client, card reader, core loop) start off the GUI th
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from ui.watchdog import Watchdog
 
 if TYPE_CHECKING:
     from kiosk.services import KioskServices
+    from ui.screens.needs_config import NeedsConfigScreen
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +31,18 @@ log = logging.getLogger(__name__)
 class KioskUi(QObject):
     services_ready = Signal(object)
     services_failed = Signal(str)
+    config_needed = Signal(str, object)  # a reference and the ConfigError
 
-    def __init__(self, app: QApplication, build_services: Callable[[], KioskServices]) -> None:
+    def __init__(
+        self,
+        app: QApplication,
+        build_services: Callable[[], KioskServices],
+        config_path: str | os.PathLike[str] | None = None,
+    ) -> None:
         super().__init__()
+        # the terminal's file, for the "needs configuration" screen (None: $KIOSK_CONFIG)
+        self._config_path = config_path
+        self.needs_config: NeedsConfigScreen | None = None
         # The config is validated off the GUI thread with the services; until then the
         # attract screen paints with the default look, and the terminal's settings
         # (large text, idle warning) apply as soon as the services are up.
@@ -64,6 +75,7 @@ class KioskUi(QObject):
         self.window.attract.painted.connect(self._start_services)
         self.services_ready.connect(self._on_services_ready)
         self.services_failed.connect(self.window.attract.set_out_of_service)
+        self.config_needed.connect(self._show_needs_config)
 
     def show(self, fullscreen: bool, size: QSize | None = None) -> None:
         if fullscreen:
@@ -83,16 +95,61 @@ class KioskUi(QObject):
         ).start()
 
     def _start_services_off_gui(self) -> None:
+        from kiosk.config import ConfigError
+
         try:
             services = self._build_services()
+        except ConfigError as exc:
+            # a bad or missing file never bricks the kiosk: a technician can fix it here
+            reference = new_reference("CONFIG")
+            log.warning("kiosk needs configuration [%s]: %s", reference, exc)
+            self.config_needed.emit(reference, exc)
+            return
+        except Exception as exc:
+            self._failed_to_start(exc)
+            return
+        try:
             services.core.subscribe(self.bridge.on_core_state)
             services.start()
         except Exception as exc:
-            reference = new_reference("START")
-            log.exception("kiosk services failed to start [%s]: %s", reference, exc)
-            self.services_failed.emit(reference)
+            self._failed_to_start(exc)
             return
         self.services_ready.emit(services)
+
+    def _failed_to_start(self, exc: Exception) -> None:
+        reference = new_reference("START")
+        log.exception("kiosk services failed to start [%s]: %s", reference, exc)
+        self.services_failed.emit(reference)
+
+    # -- a bad or missing config ------------------------------------------------------
+
+    def _show_needs_config(self, reference: str, error: Exception) -> None:
+        """The config did not load: the patient sees "out of service", the technician the
+        problems, and the kiosk starts its services once the file is fixed."""
+        from kiosk.config import LoadOutcome, try_load_config
+        from ui.screens.needs_config import NeedsConfigScreen
+
+        self.window.attract.set_out_of_service(reference)
+        outcome = try_load_config(self._config_path)
+        if outcome.error is None:  # loads here (fixed meanwhile?): show what the start met
+            outcome = LoadOutcome(None, error, outcome.path)
+        self._drop_needs_config()
+        self.needs_config = NeedsConfigScreen(outcome)
+        self.needs_config.config_fixed.connect(self._config_fixed)
+        self.needs_config.close_requested.connect(self.window.close_service)
+        self.window.show_service(self.needs_config)
+        self.watchdog.ready()  # up and waiting for a fix, not a start-up to time out
+
+    def _config_fixed(self, _config: object) -> None:
+        self.window.close_service()
+        self._drop_needs_config()
+        self.window.attract.set_scanner(False)  # in service again
+        self._start_services()
+
+    def _drop_needs_config(self) -> None:
+        if self.needs_config is not None:
+            self.needs_config.deleteLater()
+            self.needs_config = None
 
     def _on_services_ready(self, services: KioskServices) -> None:
         ui_settings = services.config.ui
@@ -121,12 +178,18 @@ class KioskUi(QObject):
             apply_global_style(self._app, **self.look)
 
     def _core_alive(self) -> bool:
+        if self.services is None and self.needs_config is not None:
+            return True  # waiting for a technician: a restart would not fix the file
         return self.services is not None and self.services.core.alive
 
     # -- the hidden technician entry ------------------------------------------------
 
     def _ask_admin_pin(self) -> None:
-        if self.window.current is s.Screen.ATTRACT:
+        if self.window.current is not s.Screen.ATTRACT:
+            return
+        if self.needs_config is not None:  # its own PIN check guards the fixes
+            self.window.show_service(self.needs_config)
+        else:
             self.window.show_service(self.admin_pin)
 
     def _check_admin_pin(self, pin: str) -> tuple[bool, str]:

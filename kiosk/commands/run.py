@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from ui.kiosk_ui import KioskUi
 
     app = QApplication.instance() or QApplication([])
-    ui = KioskUi(app, lambda: _build_services(args.config))
+    ui = KioskUi(app, lambda: _build_services(args.config), config_path=args.config)
     if args.exit_on_paint:
 
         def painted() -> None:

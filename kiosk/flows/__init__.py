@@ -34,7 +34,7 @@ class Step(StrEnum):
     AMOUNT = "amount"  # top-up amount: keypad and presets
     CONFIRM = "confirm"  # what, how much, and how to pay: one tap
     BALANCE = "balance"  # balance, last transactions, today's appointments
-    RECEIPTS = "receipts"  # receipts of this session to print again
+    RECEIPTS = "receipts"  # recent receipts of this card (this session's first) to print again
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,18 @@ MAPS: dict[Flow, FlowMap] = {
     Flow.REPRINT: FlowMap((Step.RECEIPTS,), False, False, "reprint"),
 }
 
-# Steps whose options come from the platform (or the cache) and must be loaded first.
+# Steps whose options come from the platform, the cache or the journal and must be
+# loaded first (the receipts to reprint come from the journal, also from earlier sessions).
 LOADED_STEPS = frozenset(
-    {Step.DEPARTMENTS, Step.DAYS, Step.SESSIONS, Step.BOOKINGS, Step.CHARGES, Step.BALANCE}
+    {
+        Step.DEPARTMENTS,
+        Step.DAYS,
+        Step.SESSIONS,
+        Step.BOOKINGS,
+        Step.CHARGES,
+        Step.BALANCE,
+        Step.RECEIPTS,
+    }
 )
 
 TOP_UP_PRESETS_FEN = (5000, 10000, 20000, 50000)
@@ -91,6 +100,14 @@ class Health:
     cash: bool = False  # a cash acceptor is fitted and ready
     scanner: bool = False  # a QR scanner is fitted: patients may identify with a QR code
     offline_allowed: frozenset[str] = frozenset({"check_in", "cash_top_up", "reprint"})
+    offline_single_fen: int = 0  # the offline policy's single-amount limit (0: none)
+
+
+def amount_limit_fen(health: Health) -> int:
+    """The largest top-up the patient may choose now: offline, the policy's single limit."""
+    if not health.platform and health.offline_single_fen > 0:
+        return min(MAX_TOP_UP_FEN, health.offline_single_fen)
+    return MAX_TOP_UP_FEN
 
 
 def offered_flows(configured: tuple[str, ...] | list[str], health: Health) -> tuple[Flow, ...]:

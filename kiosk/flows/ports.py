@@ -8,6 +8,7 @@ keeps the rows in memory for tests of the flows.
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections.abc import Callable, Mapping
@@ -183,6 +184,49 @@ class OutboxTransactionLog:
         found = self._on_store(lambda store: store.cache.get(kind, key, personal=True))
         return (found.value, found.fetched_at) if found is not None else None
 
+    def record_receipt(
+        self, document: Any, outcome: str, card_number: str | None, patient_id: str
+    ) -> None:
+        """Journal a printed receipt (already masked), findable by a keyed hash of the card."""
+        from kiosk import receipts
+
+        def work(store: Any) -> None:
+            key = _receipt_keys(store, card_number, patient_id)[0]
+            detail = receipts.journal_detail(document, outcome, key)
+            store.append_events([(receipts.RECEIPT_EVENT, document.reference or None, detail)])
+
+        self._on_store(work)
+
+    def recent_receipts(
+        self, card_number: str | None, patient_id: str, limit: int
+    ) -> list[tuple[datetime, Any]]:
+        """The last receipts of this card (or, identified by QR code, of this patient),
+        newest first, as (printed at, document); an unreadable entry is skipped."""
+        from kiosk import receipts
+
+        def work(store: Any) -> list[tuple[str, str]]:
+            keys = _receipt_keys(store, card_number, patient_id)
+            marks = ", ".join("?" for _ in keys)
+            return store.conn.execute(
+                "SELECT at, detail FROM journal WHERE event = ?"
+                f" AND json_extract(detail, '$.card_key') IN ({marks})"
+                " ORDER BY seq DESC LIMIT ?",
+                (receipts.RECEIPT_EVENT, *keys, limit),
+            ).fetchall()
+
+        found = []
+        for at, detail in self._on_store(work):
+            try:
+                document = receipts.document_from_journal(json.loads(detail))
+            except (ValueError, TypeError):
+                continue  # a damaged entry must not hide the others
+            found.append((datetime.fromisoformat(at), document))
+        return found
+
+    def backlog(self) -> Any:
+        """The outbox's open rows (offline_store.Backlog), read on the store's own thread."""
+        return self._on_store(lambda store: store.outbox.backlog())
+
     def close(self) -> None:
         if self._store is not None:
             self._on_store(lambda store: store.close())
@@ -224,3 +268,12 @@ class OutboxTransactionLog:
             return
         self._on_store(lambda store: store.outbox.mark_rejected(row_id, code, message))
         tx.state = "rejected"
+
+
+def _receipt_keys(store: Any, card_number: str | None, patient_id: str) -> list[str]:
+    """The journal keys of a patient's receipts: the card's keyed hash first, then the
+    patient's (for sessions identified by a QR code, without a card)."""
+    keys = [store.keys.match_hash("card", card_number)] if card_number else []
+    if patient_id:
+        keys.append(store.keys.match_hash("patient", patient_id))
+    return keys or ["-"]

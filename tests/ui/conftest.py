@@ -84,6 +84,7 @@ def kiosk(qtbot, qapp, central_sim, virtual_printer, tmp_path) -> Callable[..., 
         pin_hash: str = "",
         scanner_port: str = "",
         cash_port: str = "",
+        offline: dict | None = None,
         **ui_settings,
     ) -> Driver:
         config = load_config(
@@ -97,6 +98,7 @@ def kiosk(qtbot, qapp, central_sim, virtual_printer, tmp_path) -> Callable[..., 
                     "cash_acceptor": {"port": cash_port},
                 },
                 "ui": ui_settings,
+                "offline": offline or {},
                 "admin": {"pin_hash": pin_hash},
                 "paths": {"data_dir": str(tmp_path / "data")},
             }

@@ -1,4 +1,4 @@
-"""Reprint: the receipts of this session."""
+"""Reprint: the recent receipts of this card, this session's first (from the journal)."""
 
 from __future__ import annotations
 
