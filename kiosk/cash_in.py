@@ -341,34 +341,9 @@ class OfflineStoreLedger:
         return f"cash-cursor:{acceptor}"
 
     def _journal(self, *events: tuple[str, str | None, dict]) -> None:
-        """Append journal events (event, client_ref, detail) in one commit.
-
-        The journal caches its head per connection; when another connection (the
-        other thread's, or another process) appended since, the insert collides
-        and the whole commit is redone once on a fresh head.
-        """
-        from offline_store.db import write_transaction
-        from offline_store.journal import StaleHead
-
-        store = self.store
-        for attempt in (1, 2):
-            try:
-                with write_transaction(store.conn):
-                    head = None
-                    for event, client_ref, detail in events:
-                        head = store.journal.append(
-                            event, store.clock(), None, client_ref, detail, head=head
-                        )
-            except StaleHead:
-                store.journal.rolled_back()
-                if attempt == 2:
-                    raise
-                continue
-            except BaseException:
-                store.journal.rolled_back()
-                raise
-            store.journal.committed()
-            return
+        """Append journal events (event, client_ref, detail) in one commit; the store
+        redoes it itself if another connection appended in between."""
+        self.store.append_events(events)
 
     def resume_point(self, acceptor: str) -> ResumePoint | None:
         row = self.store.conn.execute(

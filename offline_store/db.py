@@ -25,9 +25,11 @@ def utc_now() -> datetime:
 
 def to_text(moment: datetime) -> str:
     """Times are stored as UTC ISO text of fixed shape, so text order is time order."""
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime: the store only accepts timezone-aware times")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    if moment.tzinfo is not UTC:  # the store's own clock is UTC already: skip the conversion
+        if moment.tzinfo is None:
+            raise ValueError("naive datetime: the store only accepts timezone-aware times")
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")
 
 
 def from_text(text: str | None) -> datetime | None:

@@ -24,6 +24,7 @@ from offline_store.db import from_text, to_text
 
 GENESIS = "0" * 64
 _DETAIL_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+encode_detail = _DETAIL_JSON.encode  # an event's detail as stored (and hashed)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal (
@@ -62,11 +63,33 @@ class Problem:
     message: str
 
 
-def _row_hash(key: bytes, *fields: object) -> str:
-    """HMAC over (at, event, outbox_id, client_ref, detail, prev_hash), each length-prefixed
-    so no two different rows can serialise alike."""
-    content = "".join("-;" if f is None else f"{len(str(f))}:{f};" for f in fields)
-    return hmac.digest(key, content.encode(), "sha256").hex()
+def _field(value: object) -> str:
+    """One field of a row's hashed content: length-prefixed, so no two rows serialise alike."""
+    if value is None:
+        return "-;"
+    text = str(value)
+    return f"{len(text)}:{text};"
+
+
+def _row_hash(
+    mac: hmac.HMAC,
+    at: str,
+    event: str,
+    outbox_id: int | None,
+    client_ref: str | None,
+    detail: str,
+    prev: str,
+) -> str:
+    """HMAC over (at, event, outbox_id, client_ref, detail, prev_hash), each field as
+    `_field` writes it. Every append pays for this, so the text fields (never None) are
+    written out in one f-string, and `mac` (keyed once) is copied rather than re-keyed."""
+    content = (
+        f"{len(at)}:{at};{len(event)}:{event};{_field(outbox_id)}{_field(client_ref)}"
+        f"{len(detail)}:{detail};{len(prev)}:{prev};"
+    )
+    row_mac = mac.copy()
+    row_mac.update(content.encode())
+    return row_mac.hexdigest()
 
 
 class Journal:
@@ -75,7 +98,8 @@ class Journal:
 
     def __init__(self, conn: sqlite3.Connection, key: bytes) -> None:
         self._conn = conn
-        self._key = key
+        self._inserts = conn.cursor()  # reused for every append: one object fewer per row
+        self._mac = hmac.new(key, digestmod="sha256")  # keyed once; copied for each row
         # The head as of our last commit. If another process appended since, our next
         # INSERT collides on `seq` (rows are never deleted) and the caller retries.
         self._cached: tuple[int, str] | None = None
@@ -103,12 +127,27 @@ class Journal:
 
         Must be called inside `write_transaction`, so nothing else appends in between.
         """
-        last_seq, prev = head or self.head()
-        seq, at_text = last_seq + 1, at if isinstance(at, str) else to_text(at)
-        detail_text = _DETAIL_JSON.encode(detail or {})
-        digest = _row_hash(self._key, at_text, event, outbox_id, client_ref, detail_text, prev)
+        at_text = at if isinstance(at, str) else to_text(at)
+        return self.append_encoded(
+            event, at_text, outbox_id, client_ref, encode_detail(detail or {}), head or self.head()
+        )
+
+    def append_encoded(
+        self,
+        event: str,
+        at_text: str,
+        outbox_id: int | None,
+        client_ref: str | None,
+        detail_text: str,
+        head: tuple[int, str],
+    ) -> tuple[int, str]:
+        """`append` with the time and detail already in their stored form (`to_text`,
+        `encode_detail`) and the head given: the enqueue path prepares them in advance."""
+        last_seq, prev = head
+        seq = last_seq + 1
+        digest = _row_hash(self._mac, at_text, event, outbox_id, client_ref, detail_text, prev)
         try:
-            self._conn.execute(
+            self._inserts.execute(
                 "INSERT INTO journal (seq, at, event, outbox_id, client_ref, detail, prev_hash,"
                 " hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (seq, at_text, event, outbox_id, client_ref, detail_text, prev, digest),
@@ -153,8 +192,11 @@ class Journal:
         problems: list[Problem] = []
         prev_seq, prev_hash = 0, GENESIS
         for seq, at, event, outbox_id, client_ref, detail, prev, digest in rows:
-            expected = _row_hash(self._key, at, event, outbox_id, client_ref, detail, prev)
-            if not hmac.compare_digest(expected, digest):
+            # str(): a tampered cell may hold a number or a blob; it must fail, not crash
+            expected = _row_hash(
+                self._mac, str(at), str(event), outbox_id, client_ref, str(detail), str(prev)
+            )
+            if not hmac.compare_digest(expected, str(digest)):
                 problems.append(
                     Problem(seq, "edited", f"row {seq}: edited (content does not match its hash)")
                 )

@@ -18,20 +18,19 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from offline_store.crypto import TerminalKeys
-from offline_store.db import from_text, to_text, utc_now, write_transaction
+from offline_store.crypto import TerminalKeys, random_bytes
+from offline_store.db import from_text, to_text, utc_now
 from offline_store.errors import DuplicateTransaction, InvalidTransaction, NotFound
-from offline_store.journal import Journal, StaleHead
+from offline_store.journal import Journal, StaleHead, encode_detail
 
 
 class State(StrEnum):
@@ -73,6 +72,12 @@ CREATE INDEX IF NOT EXISTS outbox_open
 CREATE INDEX IF NOT EXISTS outbox_card ON outbox (card_ref, id) WHERE card_ref IS NOT NULL;
 """
 
+_INSERT_OUTBOX = (
+    "INSERT INTO outbox (type, payload, idempotency_key, client_ref, card_ref, patient_key,"
+    " amount_fen, offline, created_at, next_attempt_at, state, updated_at, journal_seq)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
 _COLUMNS = (
     "id, type, payload, idempotency_key, client_ref, card_ref, patient_key, amount_fen, "
     "offline, created_at, attempts, next_attempt_at, state, needs_lookup, answer, "
@@ -99,6 +104,16 @@ class OutboxItem:
     answer: Mapping[str, Any] | None
     last_error: str | None
     updated_at: datetime
+
+
+def _new_item(**fields: Any) -> OutboxItem:
+    """An OutboxItem built without the frozen dataclass's `__init__`, which sets each of
+    the 17 fields through `object.__setattr__` and costs more than the rest of an
+    enqueue's Python work. The result is the same frozen object; the tests check that
+    every item the outbox returns has exactly the dataclass's fields."""
+    item = object.__new__(OutboxItem)
+    item.__dict__.update(fields)
+    return item
 
 
 @dataclass(frozen=True)
@@ -175,6 +190,23 @@ def _check_no_float(value: Any, where: str) -> None:
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _REF_UNSAFE = re.compile(r"[^A-Za-z0-9._:-]")
 _REF_SHAPE = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+_REF_RANDOM_BYTES = 5
+
+
+def _enqueued_detail(tx_type: str, amount_fen: int, offline: bool) -> str:
+    """The "enqueued" event's detail, as `encode_detail` writes {"type", "amount_fen",
+    "offline"} (keys sorted), spelled out because it is built on every enqueue; a test
+    reads it back for awkward type names."""
+    type_json = _TYPE_JSON.get(tx_type)
+    if type_json is None:  # a handful of transaction types, each encoded once
+        if len(_TYPE_JSON) >= 256:
+            _TYPE_JSON.clear()
+        type_json = _TYPE_JSON[tx_type] = encode_detail(tx_type)
+    flag = "true" if offline else "false"
+    return f'{{"amount_fen": {amount_fen}, "offline": {flag}, "type": {type_json}}}'
+
+
+_TYPE_JSON: dict[str, str] = {}
 
 
 def _validate(tx_type: str, payload: Mapping[str, Any], amount_fen: int) -> None:
@@ -203,27 +235,33 @@ def _retry_on_stale_head(method):
 
 
 class _JournalledCommit:
-    """write_transaction, plus keeping the journal's cached head true to what committed."""
+    """One durable commit (`BEGIN IMMEDIATE` … `COMMIT`, as `write_transaction`) that also
+    keeps the journal's cached head true to what was committed. It runs on every write, so
+    it does the work itself rather than wrapping `write_transaction`."""
 
-    __slots__ = ("_journal", "_txn")
+    __slots__ = ("_conn", "_journal")
 
     def __init__(self, conn: sqlite3.Connection, journal: Journal) -> None:
-        self._txn = write_transaction(conn)
+        self._conn = conn
         self._journal = journal
 
     def __enter__(self) -> None:
-        self._txn.__enter__()
+        self._conn.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is not None:
+            self._journal.rolled_back()
+            if self._conn.in_transaction:  # some errors (disk full) end it already
+                self._conn.execute("ROLLBACK")
+            return False
         try:
-            self._txn.__exit__(exc_type, exc, tb)
+            self._conn.execute("COMMIT")
         except BaseException:
             self._journal.rolled_back()
+            if self._conn.in_transaction:  # SQLite keeps some failed COMMITs open
+                self._conn.execute("ROLLBACK")
             raise
-        if exc_type is None:
-            self._journal.committed()
-        else:
-            self._journal.rolled_back()
+        self._journal.committed()
         return False
 
 
@@ -237,15 +275,16 @@ class Outbox:
         ref_prefix: str = "K",
     ) -> None:
         self._conn = conn
+        self._inserts = conn.cursor()  # reused by the enqueue path: one object fewer per call
         self._keys = keys
         self._journal = journal
         self._clock = clock
         # client references travel to the platform: letters, digits and ._:- only
         self._ref_prefix = _REF_UNSAFE.sub("_", ref_prefix)[:32] or "K"
+        self._ref_head = ("", "")  # (UTC day, "PREFIX-YYYYMMDD-") of the last reference made
 
     # -- writing ---------------------------------------------------------------------------
 
-    @_retry_on_stale_head
     def enqueue(
         self,
         tx_type: str,
@@ -270,50 +309,59 @@ class Outbox:
         for that long; the caller then marks it confirmed or rejected, or `hand_over`s
         it to the worker when the outcome is unknown.
         """
+        # Everything that can be prepared is prepared before the write lock is taken:
+        # this runs once per patient action and its cost adds to every commit's fsync.
         _validate(tx_type, payload, amount_fen)
         if client_ref is not None and not _REF_SHAPE.match(client_ref):
             raise InvalidTransaction(
                 f"client_ref {client_ref!r} must be 8-64 letters, digits or ._:- characters"
             )
+        payload = dict(payload)  # our own copy: the caller may change theirs afterwards
         now = self._clock()
-        client_ref = client_ref or self.new_client_ref(now)
-        idempotency_key = idempotency_key or os.urandom(16).hex()
+        now_text = to_text(now)
+        fresh = random_bytes(16 + _REF_RANDOM_BYTES)  # the key's and the reference's
+        client_ref = client_ref or self._client_ref_at(now_text, fresh[16:])
+        idempotency_key = idempotency_key or fresh[:16].hex()
         card_ref = self._keys.match_hash("card", card_number) if card_number else None
         patient_key = self._patient_key(patient_id, card_ref, client_ref)
         try:
-            sealed = self._keys.encrypt_json(dict(payload), "outbox.payload")
+            sealed = self._keys.encrypt_json(payload, "outbox.payload")
         except (TypeError, ValueError) as exc:
             raise InvalidTransaction(f"payload is not JSON-serialisable: {exc}") from exc
-        now_text = to_text(now)
-        state, due = State.PENDING, now
+        state, due, due_text = State.PENDING, now, now_text
         if in_hand_for is not None:
             state, due = State.SENDING, now + in_hand_for
-        due_text = to_text(due)
-        detail = {"type": tx_type, "amount_fen": amount_fen, "offline": offline}
+            due_text = to_text(due)
+        row = (tx_type, sealed, idempotency_key, client_ref, card_ref, patient_key, amount_fen,
+               int(offline), now_text, due_text, state.value, now_text)  # fmt: skip
+        detail = _enqueued_detail(tx_type, amount_fen, offline)
         try:
-            with self._tx():
-                if admit is not None:
-                    admit(self._backlog(offline_only=True))
-                head = self._journal.head()
-                row_id = self._conn.execute(
-                    "INSERT INTO outbox (type, payload, idempotency_key, client_ref, card_ref,"
-                    " patient_key, amount_fen, offline, created_at, next_attempt_at, state,"
-                    " updated_at, journal_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (tx_type, sealed, idempotency_key, client_ref, card_ref, patient_key,
-                     amount_fen, int(offline), now_text, due_text, state, now_text, head[0] + 1),
-                ).lastrowid  # fmt: skip
-                self._journal.append("enqueued", now_text, row_id, client_ref, detail, head)
-        except sqlite3.IntegrityError as exc:
-            raise DuplicateTransaction(
-                f"client_ref {client_ref} is already queued; nothing was written"
-            ) from exc
-        return OutboxItem(
-            id=row_id, type=tx_type, payload=dict(payload), idempotency_key=idempotency_key,
+            row_id = self._insert_enqueued(row, detail, admit)
+        except StaleHead:  # another connection appended since our last commit: once more
+            row_id = self._insert_enqueued(row, detail, admit)
+        return _new_item(
+            id=row_id, type=tx_type, payload=payload, idempotency_key=idempotency_key,
             client_ref=client_ref, card_ref=card_ref, patient_key=patient_key,
             amount_fen=amount_fen, offline=offline, created_at=now, attempts=0,
             next_attempt_at=due, state=state, needs_lookup=False, answer=None,
             last_error=None, updated_at=now,
         )  # fmt: skip
+
+    def _insert_enqueued(self, row: tuple, detail: str, admit: Admission | None) -> int:
+        """The outbox row and its "enqueued" journal event, in one durable commit."""
+        client_ref, now_text = row[3], row[8]
+        with self._tx():
+            if admit is not None:
+                admit(self._backlog(offline_only=True))
+            head = self._journal.head()
+            try:
+                row_id = self._inserts.execute(_INSERT_OUTBOX, (*row, head[0] + 1)).lastrowid
+            except sqlite3.IntegrityError as exc:
+                raise DuplicateTransaction(
+                    f"client_ref {client_ref} is already queued; nothing was written"
+                ) from exc
+            self._journal.append_encoded("enqueued", now_text, row_id, client_ref, detail, head)
+        return row_id
 
     @_retry_on_stale_head
     def claim(self, limit: int, scan_cap: int = 20_000) -> list[OutboxItem]:
@@ -452,13 +500,25 @@ class Outbox:
             )  # fmt: skip
         return self.get(row_id)
 
-    @_retry_on_stale_head
     def journal_only(self, events: list[tuple[str, str | None, Mapping[str, Any]]]) -> None:
-        now = self._clock()
+        """Events of no outbox row (event, client_ref, detail), in one commit.
+
+        Another connection (another thread's store, another process) may have appended
+        since this one last committed: then the commit is redone once on the journal's
+        real head, read inside the write lock, so the second attempt cannot be stale."""
+        if not events:
+            return
+        try:
+            self._append_events(events)
+        except StaleHead:
+            self._append_events(events)
+
+    def _append_events(self, events: list[tuple[str, str | None, Mapping[str, Any]]]) -> None:
+        now_text = to_text(self._clock())
         with self._tx():
             head = self._journal.head()
             for event, client_ref, detail in events:
-                head = self._journal.append(event, now, None, client_ref, detail, head)
+                head = self._journal.append(event, now_text, None, client_ref, detail, head)
 
     def _tx(self) -> _JournalledCommit:
         """One durable commit; the journal's cached head follows what was committed."""
@@ -529,8 +589,16 @@ class Outbox:
     # -- helpers ---------------------------------------------------------------------------
 
     def new_client_ref(self, now: datetime) -> str:
-        day = now.astimezone(UTC).date().isoformat().replace("-", "")
-        return f"{self._ref_prefix}-{day}-{os.urandom(5).hex().upper()}"
+        return self._client_ref_at(to_text(now), random_bytes(_REF_RANDOM_BYTES))
+
+    def _client_ref_at(self, now_text: str, random: bytes) -> str:
+        """PREFIX-YYYYMMDD-RANDOM, the day (UTC) read off the stored time text."""
+        day, head = self._ref_head
+        if now_text[:10] != day:  # "PREFIX-YYYYMMDD-" changes once a day
+            day = now_text[:10]
+            head = f"{self._ref_prefix}-{day[:4]}{day[5:7]}{day[8:10]}-"
+            self._ref_head = day, head
+        return head + random.hex().upper()
 
     def _patient_key(self, patient_id: str | None, card_ref: str | None, client_ref: str) -> str:
         if patient_id:
@@ -545,7 +613,6 @@ class Outbox:
         ).fetchone()
         return Backlog(count, total, from_text(oldest))
 
-    @_retry_on_stale_head
     def _apply(
         self, settlement: Settlement, now_text: str, head: tuple[int, str]
     ) -> tuple[tuple[int, str], State]:
@@ -601,7 +668,7 @@ class Outbox:
         return State.NEEDS_ATTENTION if row[0] else State.REJECTED
 
     def _item(self, row: tuple, state: State | None = None) -> OutboxItem:
-        return OutboxItem(
+        return _new_item(
             id=row[0],
             type=row[1],
             payload=self._keys.decrypt_json(row[2], "outbox.payload"),

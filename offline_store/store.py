@@ -59,8 +59,13 @@ class OfflineStore:
         self.close()
 
     def append_events(self, events: Iterable[tuple[str, str | None, Mapping[str, Any]]]) -> None:
-        """Journal events that belong to no outbox row (event, client_ref, detail), in one
-        commit (e.g. a cash acceptor's progress). Never put personal data in `detail`."""
+        """Journal events that belong to no outbox row (event, client_ref, detail), all in
+        one durable commit (e.g. a cash acceptor's progress). Never put personal data in
+        `detail`.
+
+        Safe beside other writers on the same file (another thread's store, another
+        process): when one of them appended since this store's last commit, the commit is
+        redone on the fresh journal head. Callers need no retry of their own."""
         self.outbox.journal_only(list(events))
 
     def verify_journal(self) -> list[journal.Problem]:

@@ -172,3 +172,65 @@ def test_a_row_the_flow_sends_itself_is_left_alone_until_handed_over(store):
     store.outbox.hand_over(mine.id, "timeout", maybe_applied=True)
     taken = store.outbox.claim(10)
     assert [(i.id, i.needs_lookup) for i in taken] == [(mine.id, True)]
+
+
+def test_append_events_after_another_connection_appended_needs_no_retry_from_the_caller(
+    store_path, secret
+):
+    with OfflineStore(store_path, secret) as mine, OfflineStore(store_path, secret) as theirs:
+        mine.append_events([("cash_in_started", "CASH-0001", {"limit_fen": 5000})])
+        # the other thread's store appends: my cached journal head is now stale
+        theirs.append_events([("cash_acceptor_event", "cash-cursor:A", {"counter": 1})])
+        theirs.outbox.enqueue("cash_top_up", {}, amount_fen=100)
+        mine.append_events(
+            [
+                ("cash_in_doubt", "CASH-0001", {"counter": 2}),
+                ("cash_acceptor_event", "cash-cursor:A", {"counter": 2}),
+            ]
+        )
+        # and my enqueue after their append is not refused either
+        item = mine.outbox.enqueue("cash_top_up", {}, amount_fen=200)
+        events = [(e.event, e.client_ref) for e in mine.journal.entries()]
+        assert mine.verify_journal() == []
+    assert events == [
+        ("cash_in_started", "CASH-0001"),
+        ("cash_acceptor_event", "cash-cursor:A"),
+        ("enqueued", events[2][1]),
+        ("cash_in_doubt", "CASH-0001"),
+        ("cash_acceptor_event", "cash-cursor:A"),
+        ("enqueued", item.client_ref),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tx_type", "amount", "offline"),
+    [("cash_top_up", 10000, True), ('挂号 "急诊"\\', 0, False), ("a\u2028b\x01", 2**40, False)],
+)
+def test_the_enqueued_event_reads_back_as_written(store, tx_type, amount, offline):
+    item = store.outbox.enqueue(tx_type, {"n": 1}, amount_fen=amount, offline=offline)
+    (entry,) = store.journal.entries(client_ref=item.client_ref)
+    assert entry.detail == {"type": tx_type, "amount_fen": amount, "offline": offline}
+    # the item handed back is a complete OutboxItem, equal to the row read back
+    assert type(item)(**vars(item)) == item == store.outbox.get(item.id)
+    assert store.verify_journal() == []
+
+
+def test_a_forked_child_never_repeats_its_parents_random_bytes():
+    """Nonces, client references and keys come from a pool; a child that inherited it
+    would reuse AES-GCM nonces under the same key."""
+    import os
+
+    from offline_store.crypto import random_bytes
+
+    random_bytes(1)  # the parent's pool is filled
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        os.write(write_end, random_bytes(32))
+        os._exit(0)
+    os.close(write_end)
+    theirs = os.read(read_end, 32)
+    os.close(read_end)
+    os.waitpid(child, 0)
+    assert len(theirs) == 32
+    assert theirs != random_bytes(32)
