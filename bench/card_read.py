@@ -1,11 +1,15 @@
 """Card read latency through pcscd + vpcd: the service against bare pyscard.
 
 For N insertions of a virtual card (default 200, image pboc_zhang), the time from
-the insertion event (SCardGetStatusChange returning) to the identity, as the
-CardReaderService reports it in CardRead.elapsed_ms; in the same run, the floor:
-the same APDU sequence sent bare through pyscard (connect exclusive, transmit,
-disconnect) from the same kind of insertion event. Service insertions go to vpcd
-reader 0 and floor insertions to reader 1, interleaved, so both see the same load.
+the insertion event to the identity, as the CardReaderService reports it in
+CardRead.elapsed_ms; in the same run, the floor: the same APDU sequence sent bare
+through pyscard (connect exclusive T0|T1, transmit, disconnect) from the same kind
+of insertion event. Both clocks start at the same moment: the perf_counter() taken
+right after SCardGetStatusChange returns (ReaderState.seen_at in the service). The
+service does what the floor does plus its checks: SW handling and profile probing,
+the watchdog, the presence check (SCardStatus) after the read, the events. Service
+insertions go to vpcd reader 0 and floor insertions to reader 1, interleaved, so both
+see the same load.
 
 As root it runs its own pcscd (as the test harness does), so other engineers'
 tests on the shared readers neither disturb nor are disturbed by it; --shared

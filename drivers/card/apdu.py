@@ -120,6 +120,8 @@ class CardChannel:
     def send(self, apdu: bytes, step: str) -> Response:
         """The final response to `apdu`, after any GET RESPONSE / resend with Le."""
         response = self._raw(apdu, step)
+        if response.sw >> 8 not in (0x6C, 0x61):
+            return response  # the usual case: the answer is final
         if response.sw >> 8 == 0x6C:
             response = self._raw(apdu[:-1] + bytes([response.sw & 0xFF]), step)
         data = response.data

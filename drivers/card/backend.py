@@ -5,7 +5,7 @@ and by the in-process slots (`drivers.card.inprocess.InProcessBackend`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 
@@ -23,6 +23,9 @@ class ReaderState:
     count: int = 0
     mute: bool = False  # present but gave no ATR
     raw: int = 0  # the backend's own state word, handed back when waiting
+    # perf_counter() when the backend's wait returned with this state: the insertion
+    # event, from which a read is timed; 0 when the backend does not say.
+    seen_at: float = field(default=0.0, compare=False)
 
 
 class CardSession(Protocol):

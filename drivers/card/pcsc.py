@@ -72,7 +72,7 @@ def atr_length(atr: bytes) -> int:
     return min(length, len(atr))
 
 
-def _state(event: int, atr: list[int]) -> ReaderState:
+def _state(event: int, atr: list[int], seen_at: float) -> ReaderState:
     raw_atr = bytes(atr)
     return ReaderState(
         present=bool(event & scard.SCARD_STATE_PRESENT),
@@ -80,6 +80,7 @@ def _state(event: int, atr: list[int]) -> ReaderState:
         count=(event >> 16) & 0xFFFF,
         mute=bool(event & scard.SCARD_STATE_MUTE),
         raw=event & ~scard.SCARD_STATE_CHANGED,
+        seen_at=seen_at,
     )
 
 
@@ -106,10 +107,11 @@ class PcscSession:
                 scard.SCARD_SHARE_EXCLUSIVE,
                 scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
             )
-            code = _code(hresult)
-            if code == scard.SCARD_S_SUCCESS:
+            if hresult == scard.SCARD_S_SUCCESS:
                 return handle, protocol
-            if code == _code(scard.SCARD_E_SHARING_VIOLATION) and time.monotonic() < deadline:
+            if _code(hresult) == _code(scard.SCARD_E_SHARING_VIOLATION) and (
+                time.monotonic() < deadline
+            ):
                 time.sleep(0.05)
                 continue
             raise _connect_error(hresult)
@@ -122,8 +124,7 @@ class PcscSession:
 
     def transmit(self, apdu: bytes) -> bytes:
         hresult, response = scard.SCardTransmit(self._handle, self._protocol, list(apdu))
-        code = _code(hresult)
-        if code == scard.SCARD_S_SUCCESS and len(response) >= 2:
+        if hresult == scard.SCARD_S_SUCCESS and len(response) >= 2:
             return bytes(response)
         # vpcd answers an empty response when the card left; pcscd may not know yet.
         if self._wait_gone(REMOVAL_SETTLE_S):
@@ -200,20 +201,25 @@ class PcscBackend:
         hresult, states = scard.SCardGetStatusChange(
             self._require_context(), scard.INFINITE, [*watched, (PNP, self._pnp_state)]
         )
-        code = _code(hresult)
-        if code in (_code(scard.SCARD_E_CANCELLED), _code(scard.SCARD_E_TIMEOUT)):
-            return None
-        if code == _code(scard.SCARD_E_UNKNOWN_READER):
-            return {}  # a reader went between listing and waiting: list again
-        if code != scard.SCARD_S_SUCCESS:
-            raise BackendUnavailable(f"waiting for card events failed: {_message(hresult)}")
+        seen_at = time.perf_counter()  # the insertion event: a read is timed from here
+        if hresult != scard.SCARD_S_SUCCESS:
+            return self._wait_failed(hresult)
         current = {}
         for reader, event, atr in states:
             if reader == PNP:
                 self._pnp_state = event & ~scard.SCARD_STATE_CHANGED
             else:
-                current[reader] = _state(event, atr)
+                current[reader] = _state(event, atr, seen_at)
         return current
+
+    @staticmethod
+    def _wait_failed(hresult: int) -> dict[str, ReaderState] | None:
+        code = _code(hresult)
+        if code in (_code(scard.SCARD_E_CANCELLED), _code(scard.SCARD_E_TIMEOUT)):
+            return None
+        if code == _code(scard.SCARD_E_UNKNOWN_READER):
+            return {}  # a reader went between listing and waiting: list again
+        raise BackendUnavailable(f"waiting for card events failed: {_message(hresult)}")
 
     def cancel(self) -> None:
         context = self._context

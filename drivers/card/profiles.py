@@ -5,6 +5,7 @@ outcome into an `Ok[CardIdentity]` or a `CardReadErr`, never an exception.
 
 from __future__ import annotations
 
+import codecs
 import logging
 from dataclasses import dataclass
 
@@ -56,18 +57,36 @@ def _probe(channel: CardChannel, apdu: bytes, step: str) -> bytes:
     return response.data
 
 
-def _parse(data: bytes, step: str) -> list[tlv.Tlv]:
+Objects = list[tuple[int, bytes]]  # (tag, value) of every TLV object, depth first
+
+
+def _parse(data: bytes, step: str) -> Objects:
     try:
-        return tlv.parse(data)
+        return tlv.flatten(data)
     except tlv.TlvError as exc:
         raise CardError(f"{step}: malformed TLV ({exc})", step=step) from exc
+
+
+def _find(objects: Objects, tag: int) -> bytes | None:
+    """The value of the first object with `tag` (depth first), as `tlv.find`."""
+    for found, value in objects:
+        if found == tag:
+            return value
+    return None
+
+
+# Looked up once: a by-name decode searches the codec registry on every call, which
+# costs a card read tens of microseconds when it runs cold after an insertion.
+_DECODERS = {encoding: codecs.getdecoder(encoding) for encoding in ("gbk", "ascii")}
 
 
 def _text(value: bytes | None, encoding: str) -> str | None:
     if value is None:
         return None
-    text = value.rstrip(b"\x00\xff").decode(encoding, errors="replace").strip(" \x00")
-    return text or None
+    raw = value.rstrip(b"\x00\xff")
+    # Digits and Latin names read the same in GBK: no codec needed for them.
+    text = raw.decode("ascii") if raw.isascii() else _DECODERS[encoding](raw, "replace")[0]
+    return text.strip(" \x00") or None
 
 
 def _bcd_digits(value: bytes) -> str:
@@ -85,7 +104,7 @@ class PbocProfile:
         records = self._read_afl(channel, afl)
         return self._identity(records, atr)
 
-    def _select_application(self, channel: CardChannel) -> list[tlv.Tlv]:
+    def _select_application(self, channel: CardChannel) -> Objects:
         refusal = "no UnionPay application"
         for aid in self._candidate_aids(channel):
             response = channel.send(select_by_name(aid), "SELECT application")
@@ -99,7 +118,7 @@ class PbocProfile:
         response = channel.send(select_by_name(PSE), "SELECT PSE")
         if not response.ok:
             return list(UNIONPAY_AIDS)
-        sfi_value = tlv.find(_parse(response.data, "SELECT PSE"), 0x88)
+        sfi_value = _find(_parse(response.data, "SELECT PSE"), 0x88)
         if not sfi_value:
             return list(UNIONPAY_AIDS)
         listed = self._directory_aids(channel, sfi_value[0])
@@ -112,11 +131,11 @@ class PbocProfile:
             if not response.ok:  # 6A83 past the last record; anything else: fall back to AIDs
                 break
             entries = _parse(response.data, "READ RECORD (PSE directory)")
-            aids += [node.value for node in tlv.find_all(entries, 0x4F)]
+            aids += [value for tag, value in entries if tag == 0x4F]
         return aids
 
-    def _processing_options(self, channel: CardChannel, fci: list[tlv.Tlv]) -> bytes:
-        pdol = tlv.find(fci, 0x9F38)
+    def _processing_options(self, channel: CardChannel, fci: Objects) -> bytes:
+        pdol = _find(fci, 0x9F38)
         try:
             pdol_data = b"".join(
                 PDOL_VALUES.get(tag, b"").rjust(length, b"\x00")[-length:] if length else b""
@@ -125,27 +144,29 @@ class PbocProfile:
         except tlv.TlvError as exc:
             raise CardError(f"PDOL: malformed ({exc})", step="PDOL") from exc
         data = channel.expect_ok(get_processing_options(pdol_data), "GET PROCESSING OPTIONS")
-        nodes = _parse(data, "GET PROCESSING OPTIONS")
-        if nodes and nodes[0].tag == 0x80:  # format 1: AIP (2 bytes) then the AFL
-            return nodes[0].value[2:]
-        afl = tlv.find(nodes, 0x94)
+        objects = _parse(data, "GET PROCESSING OPTIONS")
+        if objects and objects[0][0] == 0x80:  # format 1: AIP (2 bytes) then the AFL
+            return objects[0][1][2:]
+        afl = _find(objects, 0x94)
         if afl is None:
             raise CardError("GET PROCESSING OPTIONS: no AFL", step="GET PROCESSING OPTIONS")
         return afl
 
-    def _read_afl(self, channel: CardChannel, afl: bytes) -> list[tlv.Tlv]:
+    def _read_afl(self, channel: CardChannel, afl: bytes) -> Objects:
         if len(afl) % 4:
             raise CardError(f"AFL of {len(afl)} bytes is not whole entries", step="AFL")
-        nodes: list[tlv.Tlv] = []
+        objects: Objects = []
         for pos in range(0, len(afl), 4):
             sfi, first, last = afl[pos] >> 3, afl[pos + 1], afl[pos + 2]
             for number in range(first, last + 1):
                 step = f"READ RECORD (SFI {sfi} record {number})"
-                nodes += _parse(channel.expect_ok(read_record(number, sfi), step), step)
-        return nodes
+                objects += _parse(channel.expect_ok(read_record(number, sfi), step), step)
+        return objects
 
-    def _identity(self, records: list[tlv.Tlv], atr: bytes) -> CardIdentity:
-        values = tlv.index(records)
+    def _identity(self, records: Objects, atr: bytes) -> CardIdentity:
+        values: dict[int, bytes] = {}
+        for tag, value in records:
+            values.setdefault(tag, value)  # the first occurrence, as tlv.find would
         expiry = values.get(0x5F24)
         id_type = values.get(0x9F62)
         return CardIdentity(

@@ -85,11 +85,19 @@ class _Watchdog:
     def begin(self, token: object) -> None:
         self._token, self._sent_at = token, None  # seen at the next wake-up (no notify)
 
-    def sent(self) -> None:
-        self._sent_at = time.monotonic()
+    def guard(self, transmit: Callable[[bytes], bytes]) -> Callable[[bytes], bytes]:
+        """`transmit`, with each APDU's send time kept for the watchdog to look at
+        (attribute writes only, inlined: this runs for every APDU of every read)."""
+        monotonic = time.monotonic
 
-    def answered(self) -> None:
-        self._sent_at = None
+        def guarded(apdu: bytes) -> bytes:
+            self._sent_at = monotonic()
+            try:
+                return transmit(apdu)
+            finally:
+                self._sent_at = None
+
+        return guarded
 
     def end(self) -> None:
         self._token, self._sent_at = None, None  # noticed at the next wake-up
@@ -325,7 +333,7 @@ class CardReaderService(Device):
     def _on_reader_state(self, reader: str, new: ReaderState) -> None:
         old = self._states[reader]
         self._states[reader] = new
-        inserted_at = time.perf_counter()
+        inserted_at = new.seen_at or time.perf_counter()
         swapped = old.present and new.present and old.count >= 0 and new.count != old.count
         if old.present and (not new.present or swapped):
             self._mute_readers.discard(reader)
@@ -365,15 +373,8 @@ class CardReaderService(Device):
         assert watchdog is not None
         watchdog.begin(read_id)
 
-        def guarded_transmit(apdu: bytes) -> bytes:
-            watchdog.sent()
-            try:
-                return session.transmit(apdu)
-            finally:
-                watchdog.answered()
-
         try:
-            result: ReadResult = read_identity(guarded_transmit, atr)
+            result: ReadResult = read_identity(watchdog.guard(session.transmit), atr)
         except Exception as exc:  # a profile bug is a failed read, never a dead thread
             log.exception("card read failed unexpectedly")
             result = CardReadErr("card_error", f"internal error: {type(exc).__name__}", atr=atr)

@@ -101,6 +101,40 @@ def parse(data: bytes) -> list[Tlv]:
     return _parse(bytes(data), 1)
 
 
+def flatten(data: bytes) -> list[tuple[int, bytes]]:
+    """(tag, value) of every object in `data`, depth first: `walk(parse(data))` without
+    building the tree, for the card read path, where it runs for every answer.
+    Refuses exactly what `parse` refuses, with the same `TlvError`."""
+    found: list[tuple[int, bytes]] = []
+    _flatten(bytes(data), 1, found)
+    return found
+
+
+def _flatten(data: bytes, depth: int, found: list[tuple[int, bytes]]) -> None:
+    # The loop of `_parse`, appending to one list instead of nesting nodes.
+    if depth > MAX_DEPTH:
+        raise TlvError(f"nested deeper than {MAX_DEPTH} levels")
+    pos, end = 0, len(data)
+    while pos < end:
+        first = data[pos]
+        if first == 0x00 or first == 0xFF:  # PADDING, spelt out: this loop is hot
+            pos += 1
+            continue
+        if first & 0x1F != 0x1F and pos + 1 < end and data[pos + 1] < 0x80:
+            tag, length, pos = first, data[pos + 1], pos + 2  # most objects: no call
+        else:
+            tag, length, pos = _short_form(data, pos, end, first)
+        if pos + length > end:
+            raise TlvError(
+                f"tag {tag:X}: length {length} runs past the end ({end - pos} bytes left)"
+            )
+        value = data[pos : pos + length]
+        pos += length
+        found.append((tag, value))
+        if first & 0x20:
+            _flatten(value, depth + 1, found)
+
+
 def walk(nodes: Iterable[Tlv]) -> Iterator[Tlv]:
     """Every node, depth first."""
     for node in nodes:
@@ -145,12 +179,24 @@ def encode(tag: int, value: bytes) -> bytes:
     return tag_bytes + encode_length(len(value)) + bytes(value)
 
 
+def _short_form(data: bytes, pos: int, end: int, first: int) -> tuple[int, int, int]:
+    """(tag, length, position after them) at `pos`: the one- and two-byte tags with a
+    one-byte length that every card answer is made of, else the general readers."""
+    if first & 0x1F != 0x1F:
+        if pos + 1 < end and data[pos + 1] < 0x80:
+            return first, data[pos + 1], pos + 2
+    elif pos + 2 < end and data[pos + 1] < 0x80 and data[pos + 2] < 0x80:
+        return (first << 8) | data[pos + 1], data[pos + 2], pos + 3
+    tag, pos = _read_tag(data, pos)
+    length, pos = _read_length(data, pos)
+    return tag, length, pos
+
+
 def parse_dol(data: bytes) -> list[tuple[int, int]]:
     """A data object list (PDOL, CDOL): (tag, length) pairs with no values."""
     data = bytes(data)
-    pairs, pos = [], 0
-    while pos < len(data):
-        tag, pos = _read_tag(data, pos)
-        length, pos = _read_length(data, pos)
+    pairs, pos, end = [], 0, len(data)
+    while pos < end:
+        tag, length, pos = _short_form(data, pos, end, data[pos])
         pairs.append((tag, length))
     return pairs

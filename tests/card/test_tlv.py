@@ -120,3 +120,45 @@ def test_truncated_or_corrupted_card_answers_only_raise_tlv_error(
             raw[index] = byte
     with contextlib.suppress(tlv.TlvError):
         tlv.parse(bytes(raw[:cut]))
+
+
+def _walked_or_error(data: bytes) -> list[tuple[int, bytes]] | str:
+    try:
+        return [(node.tag, node.value) for node in tlv.walk(tlv.parse(data))]
+    except tlv.TlvError:
+        return "TlvError"
+
+
+def _flattened_or_error(data: bytes) -> list[tuple[int, bytes]] | str:
+    try:
+        return tlv.flatten(data)
+    except tlv.TlvError:
+        return "TlvError"
+
+
+def test_flatten_lists_every_object_depth_first() -> None:
+    fci = bytes.fromhex("6F1A840E315041592E5359532E4444463031A5088801015F2D027A68")
+    assert [tag for tag, _ in tlv.flatten(fci)] == [0x6F, 0x84, 0xA5, 0x88, 0x5F2D]
+    deep = b"\x5a\x01\x00"
+    for _ in range(tlv.MAX_DEPTH + 2):
+        deep = tlv.encode(0x70, deep)
+    with pytest.raises(tlv.TlvError, match="deeper"):
+        tlv.flatten(deep)
+
+
+@given(st.binary(max_size=600))
+@settings(max_examples=400, deadline=None)
+def test_flatten_accepts_and_refuses_exactly_what_parse_does(data: bytes) -> None:
+    assert _flattened_or_error(data) == _walked_or_error(data)
+
+
+@given(st.lists(tlv_trees(), min_size=1, max_size=3), st.integers(0, 2000), st.data())
+@settings(max_examples=200, deadline=None)
+def test_flatten_agrees_with_parse_on_card_answers_cut_anywhere(
+    trees: list[bytes], cut: int, data: st.DataObject
+) -> None:
+    raw = bytearray(b"".join(trees))
+    if raw and data.draw(st.booleans()):
+        raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+    raw = raw[: min(cut, len(raw))]
+    assert _flattened_or_error(bytes(raw)) == _walked_or_error(bytes(raw))
