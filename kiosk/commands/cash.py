@@ -54,18 +54,13 @@ def status_handler(args: argparse.Namespace) -> int:
 
     from drivers.cash import BillValidator
     from drivers.device import DeviceState, HealthLevel
-    from kiosk.config import ConfigError, load_config
+    from kiosk.commands import serial_device_config
     from kiosk.money import format_fen
 
-    try:
-        cfg = load_config(args.config).devices.cash_acceptor
-    except ConfigError as exc:
-        print(f"error: {exc}")
+    resolved = serial_device_config(args.config, "cash_acceptor", args.port, "cash acceptor")
+    if resolved is None:
         return 2
-    port = args.port or cfg.port
-    if not port:
-        print("error: no cash acceptor port: set devices.cash_acceptor.port or pass --port")
-        return 2
+    cfg, port = resolved
     device = BillValidator(port, args.baud or cfg.baud, args.address or cfg.address)
     device.open()
     try:

@@ -41,17 +41,12 @@ def listen_handler(args: argparse.Namespace) -> int:
     import time
 
     from drivers.scanner import SerialScanner
-    from kiosk.config import ConfigError, load_config
+    from kiosk.commands import serial_device_config
 
-    try:
-        cfg = load_config(args.config).devices.scanner
-    except ConfigError as exc:
-        print(f"error: {exc}")
+    resolved = serial_device_config(args.config, "scanner", args.port, "scanner")
+    if resolved is None:
         return 2
-    port = args.port or cfg.port
-    if not port:
-        print("error: no scanner port: set devices.scanner.port or pass --port")
-        return 2
+    cfg, port = resolved
     scanner = SerialScanner(port, args.baud or cfg.baud, args.suffix or cfg.suffix)
     scans: queue.Queue = queue.Queue()
     scanner.subscribe_scans(scans.put)
