@@ -50,6 +50,7 @@ from tests.harness.pcsc import (
 )
 
 SERVICE_READER, FLOOR_READER = "Virtual PCD 00 00", "Virtual PCD 00 01"
+WAITED_FOR = (CardRead, CardRemoved)  # the events the bench waits for, nothing else
 
 
 def apdu_sequence(image_name: str) -> list[bytes]:
@@ -178,7 +179,7 @@ def run(args: argparse.Namespace, base_port: int) -> int:
     def on_event(event: object) -> None:
         # Only what the bench waits for: waking this thread at CardInserted would make
         # it compete with the hardware thread for the GIL during the read it measures.
-        if isinstance(event, CardRead | CardRemoved):
+        if isinstance(event, WAITED_FOR):
             events.put(event)
 
     service = CardReaderService(on_event, reader=SERVICE_READER)

@@ -61,6 +61,9 @@ class Outcome(StrEnum):
     SKIPPED = "skipped"  # the level asked for does not apply, or the device is not fitted
 
 
+_ROUTINE_STATES = (DeviceState.READY, DeviceState.BUSY)
+
+
 @dataclass(frozen=True)
 class DeviceStatus:
     """A snapshot of a device's status. `facts` holds the device-specific part.
@@ -145,10 +148,13 @@ class Device(ABC):
     def _set_status(self, status: DeviceStatus) -> None:
         """Record a new status and notify listeners, only when it changed."""
         with self._status_lock:
-            if status == self._status:
+            old = self._status
+            if status is old or (status.state is old.state and status == old):
                 return
             self._status = status
-        log.info("%s: %s %s", self.name, status.state, status.reason)
+        # Ready <-> busy happens at every operation (every card read): not worth a line.
+        if not (old.state in _ROUTINE_STATES and status.state in _ROUTINE_STATES):
+            log.info("%s: %s %s", self.name, status.state, status.reason)
         for listener in list(self._listeners):
             try:
                 listener(status)

@@ -9,6 +9,7 @@ the profile to judge, or as a `StatusWordError` naming the step.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import NamedTuple
 
 SW_OK = 0x9000
@@ -86,19 +87,25 @@ def command(cla: int, ins: int, p1: int, p2: int, data: bytes = b"", le: int | N
     return apdu
 
 
+# The commands of a read are the same for every card of a model: built once, not per
+# read (a read right after an insertion runs cold, where every line costs).
+@lru_cache(maxsize=64)
 def select_by_name(aid: bytes) -> bytes:
     return command(0x00, 0xA4, 0x04, 0x00, aid)
 
 
+@lru_cache(maxsize=64)
 def select_file(fid: bytes) -> bytes:
     return command(0x00, 0xA4, 0x02, 0x00, fid)
 
 
+@lru_cache(maxsize=512)
 def read_record(record: int, sfi: int = 0) -> bytes:
     """READ RECORD `record` of the EF with short id `sfi`, or of the current EF when 0."""
     return command(0x00, 0xB2, record, (sfi << 3) | 0x04)
 
 
+@lru_cache(maxsize=64)
 def get_processing_options(pdol_data: bytes) -> bytes:
     return command(0x80, 0xA8, 0x00, 0x00, bytes([0x83, len(pdol_data)]) + pdol_data)
 
@@ -115,14 +122,15 @@ class CardChannel:
         self.apdus_sent += 1
         if len(reply) < 2:
             raise CardError(f"{step}: answer of {len(reply)} bytes has no status word", step=step)
-        return Response(bytes(reply[:-2]), (reply[-2] << 8) | reply[-1])
+        return Response(reply[:-2], (reply[-2] << 8) | reply[-1])
 
     def send(self, apdu: bytes, step: str) -> Response:
         """The final response to `apdu`, after any GET RESPONSE / resend with Le."""
         response = self._raw(apdu, step)
-        if response.sw >> 8 not in (0x6C, 0x61):
+        sw1 = response.sw >> 8
+        if sw1 != 0x6C and sw1 != 0x61:
             return response  # the usual case: the answer is final
-        if response.sw >> 8 == 0x6C:
+        if sw1 == 0x6C:
             response = self._raw(apdu[:-1] + bytes([response.sw & 0xFF]), step)
         data = response.data
         for _ in range(MAX_CHAINED_RESPONSES):

@@ -5,18 +5,19 @@ and by the in-process slots (`drivers.card.inprocess.InProcessBackend`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
 class BackendUnavailable(Exception):
     """The reader stack is gone (pcscd stopped or restarting); the context must be redone."""
 
 
-@dataclass(frozen=True)
-class ReaderState:
+class ReaderState(NamedTuple):
     """A reader's state as last seen. `count` changes at every insertion and removal,
-    so a card swapped between two looks is still seen as removed and inserted."""
+    so a card swapped between two looks is still seen as removed and inserted.
+
+    A NamedTuple: one is made for every event of every reader, the insertion among
+    them, on the path of the read that follows (and the service never compares two)."""
 
     present: bool
     atr: bytes = b""
@@ -25,7 +26,7 @@ class ReaderState:
     raw: int = 0  # the backend's own state word, handed back when waiting
     # perf_counter() when the backend's wait returned with this state: the insertion
     # event, from which a read is timed; 0 when the backend does not say.
-    seen_at: float = field(default=0.0, compare=False)
+    seen_at: float = 0.0
 
 
 class CardSession(Protocol):

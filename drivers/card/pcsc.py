@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
+from functools import lru_cache
 
 from smartcard import scard
 
@@ -21,6 +22,9 @@ PNP = "\\\\?PnP?\\Notification"
 SHARING_RETRY_S = 2.0  # another application may hold the card briefly (exclusive read)
 REMOVAL_SETTLE_S = 1.5  # pcscd notices a pulled card on its next presence poll
 SCARD_PRESENT = 0x0004  # pcsclite.h card state from SCardStatus; pyscard does not export it
+# Reader state bits, looked up once for the insertion path.
+_STATE_PRESENT, _STATE_MUTE = scard.SCARD_STATE_PRESENT, scard.SCARD_STATE_MUTE
+_STATE_CHANGED = scard.SCARD_STATE_CHANGED
 
 # pcscd gone, restarting or our context dead: re-establish.
 _SERVICE_LOST = {
@@ -72,15 +76,20 @@ def atr_length(atr: bytes) -> int:
     return min(length, len(atr))
 
 
+@lru_cache(maxsize=64)
+def _trimmed_atr(raw_atr: bytes) -> bytes:
+    """The ATR without pyscard's zero padding; a card model always gives the same one."""
+    return raw_atr[: atr_length(raw_atr)]
+
+
 def _state(event: int, atr: list[int], seen_at: float) -> ReaderState:
-    raw_atr = bytes(atr)
     return ReaderState(
-        present=bool(event & scard.SCARD_STATE_PRESENT),
-        atr=raw_atr[: atr_length(raw_atr)],
-        count=(event >> 16) & 0xFFFF,
-        mute=bool(event & scard.SCARD_STATE_MUTE),
-        raw=event & ~scard.SCARD_STATE_CHANGED,
-        seen_at=seen_at,
+        event & _STATE_PRESENT != 0,
+        _trimmed_atr(bytes(atr)),
+        (event >> 16) & 0xFFFF,
+        event & _STATE_MUTE != 0,
+        event & ~_STATE_CHANGED,
+        seen_at,
     )
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import codecs
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from drivers.card import tlv
 from drivers.card.apdu import (
@@ -57,7 +59,7 @@ def _probe(channel: CardChannel, apdu: bytes, step: str) -> bytes:
     return response.data
 
 
-Objects = list[tuple[int, bytes]]  # (tag, value) of every TLV object, depth first
+Objects = Sequence[tuple[int, bytes]]  # (tag, value) of every TLV object, depth first
 
 
 def _parse(data: bytes, step: str) -> Objects:
@@ -65,6 +67,15 @@ def _parse(data: bytes, step: str) -> Objects:
         return tlv.flatten(data)
     except tlv.TlvError as exc:
         raise CardError(f"{step}: malformed TLV ({exc})", step=step) from exc
+
+
+@lru_cache(maxsize=128)
+def _parse_application_answer(data: bytes, step: str) -> Objects:
+    """`_parse` for the answers that describe the card's applications (the FCIs of the
+    PSE and of the application, the PSE directory), never its holder: every card of a
+    model gives the same ones, so their parse is kept. Records with the holder's data
+    go through `_parse` and are not kept."""
+    return tuple(_parse(data, step))
 
 
 def _find(objects: Objects, tag: int) -> bytes | None:
@@ -89,6 +100,14 @@ def _text(value: bytes | None, encoding: str) -> str | None:
     return text.strip(" \x00") or None
 
 
+def _bcd_expiry(value: bytes | None) -> str | None:
+    """5F24 is YYMMDD in BCD: "2030-12" from 30 12 31."""
+    if not value or len(value) < 2:
+        return None
+    digits = value[:2].hex()
+    return f"20{digits[:2]}-{digits[2:]}".upper()
+
+
 def _bcd_digits(value: bytes) -> str:
     return value.hex().upper().rstrip("F")
 
@@ -109,7 +128,7 @@ class PbocProfile:
         for aid in self._candidate_aids(channel):
             response = channel.send(select_by_name(aid), "SELECT application")
             if response.ok:
-                return _parse(response.data, "SELECT application")
+                return _parse_application_answer(response.data, "SELECT application")
             refusal = f"SELECT UnionPay application: {describe_sw(response.sw)}"
         raise NotThisCard(refusal)
 
@@ -118,7 +137,7 @@ class PbocProfile:
         response = channel.send(select_by_name(PSE), "SELECT PSE")
         if not response.ok:
             return list(UNIONPAY_AIDS)
-        sfi_value = _find(_parse(response.data, "SELECT PSE"), 0x88)
+        sfi_value = _find(_parse_application_answer(response.data, "SELECT PSE"), 0x88)
         if not sfi_value:
             return list(UNIONPAY_AIDS)
         listed = self._directory_aids(channel, sfi_value[0])
@@ -130,19 +149,12 @@ class PbocProfile:
             response = channel.send(read_record(number, sfi), "READ RECORD (PSE directory)")
             if not response.ok:  # 6A83 past the last record; anything else: fall back to AIDs
                 break
-            entries = _parse(response.data, "READ RECORD (PSE directory)")
+            entries = _parse_application_answer(response.data, "READ RECORD (PSE directory)")
             aids += [value for tag, value in entries if tag == 0x4F]
         return aids
 
     def _processing_options(self, channel: CardChannel, fci: Objects) -> bytes:
-        pdol = _find(fci, 0x9F38)
-        try:
-            pdol_data = b"".join(
-                PDOL_VALUES.get(tag, b"").rjust(length, b"\x00")[-length:] if length else b""
-                for tag, length in tlv.parse_dol(pdol or b"")
-            )
-        except tlv.TlvError as exc:
-            raise CardError(f"PDOL: malformed ({exc})", step="PDOL") from exc
+        pdol_data = _pdol_data(_find(fci, 0x9F38) or b"")
         data = channel.expect_ok(get_processing_options(pdol_data), "GET PROCESSING OPTIONS")
         objects = _parse(data, "GET PROCESSING OPTIONS")
         if objects and objects[0][0] == 0x80:  # format 1: AIP (2 bytes) then the AFL
@@ -155,7 +167,7 @@ class PbocProfile:
     def _read_afl(self, channel: CardChannel, afl: bytes) -> Objects:
         if len(afl) % 4:
             raise CardError(f"AFL of {len(afl)} bytes is not whole entries", step="AFL")
-        objects: Objects = []
+        objects: list[tuple[int, bytes]] = []
         for pos in range(0, len(afl), 4):
             sfi, first, last = afl[pos] >> 3, afl[pos + 1], afl[pos + 2]
             for number in range(first, last + 1):
@@ -164,9 +176,7 @@ class PbocProfile:
         return objects
 
     def _identity(self, records: Objects, atr: bytes) -> CardIdentity:
-        values: dict[int, bytes] = {}
-        for tag, value in records:
-            values.setdefault(tag, value)  # the first occurrence, as tlv.find would
+        values = dict(reversed(records))  # the first occurrence of a tag wins, as tlv.find
         expiry = values.get(0x5F24)
         id_type = values.get(0x9F62)
         return CardIdentity(
@@ -175,9 +185,21 @@ class PbocProfile:
             name=_text(values.get(0x9F0B), "gbk") or _text(values.get(0x5F20), "gbk"),
             id_number=_text(values.get(0x9F61), "gbk"),
             id_type=id_type.hex() if id_type else None,
-            expiry=f"20{expiry[0]:02X}-{expiry[1]:02X}" if expiry and len(expiry) >= 2 else None,
+            expiry=_bcd_expiry(expiry),
             atr=atr,
         )
+
+
+@lru_cache(maxsize=64)
+def _pdol_data(pdol: bytes) -> bytes:
+    """What the terminal answers to a PDOL; the same for every card of a model, so kept."""
+    try:
+        return b"".join(
+            PDOL_VALUES.get(tag, b"").rjust(length, b"\x00")[-length:] if length else b""
+            for tag, length in tlv.parse_dol(pdol)
+        )
+    except tlv.TlvError as exc:
+        raise CardError(f"PDOL: malformed ({exc})", step="PDOL") from exc
 
 
 def _card_number(values: dict[int, bytes]) -> str:

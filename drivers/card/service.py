@@ -11,12 +11,14 @@ the PC/SC stack until it is pulled.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import queue
 import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
+from functools import lru_cache
 from typing import Any
 
 from drivers.card.apdu import CardError
@@ -50,6 +52,15 @@ MUTE_TIMEOUT_S = 3.0  # an APDU unanswered this long: the card is mute
 JOIN_S = 1.0
 
 ReadResult = Ok[CardIdentity] | Err
+
+
+@lru_cache(maxsize=32)
+def _working_status(busy: bool, card_present: bool, readers: int) -> DeviceStatus:
+    """READY or BUSY with its facts; made once each, as every read passes through both."""
+    facts = {"card": Fact.GOOD if card_present else Fact.BAD, "readers": str(readers)}
+    if busy:
+        return DeviceStatus(DeviceState.BUSY, "reading a card", facts)
+    return DeviceStatus(DeviceState.READY, "ready", facts)
 
 
 def make_backend(name: str) -> ReaderBackend:
@@ -91,11 +102,10 @@ class _Watchdog:
         monotonic = time.monotonic
 
         def guarded(apdu: bytes) -> bytes:
+            # Not cleared after the answer: the next APDU follows within microseconds,
+            # and end() clears it when the read is over.
             self._sent_at = monotonic()
-            try:
-                return transmit(apdu)
-            finally:
-                self._sent_at = None
+            return transmit(apdu)
 
         return guarded
 
@@ -147,7 +157,7 @@ class CardReaderService(Device):
         self._current_read: tuple[str, bytes, float] | None = None  # reader, ATR, inserted at
         self._abandoned: set[int] = set()
         self._mute_readers: set[str] = set()  # a mute card sits there until pulled
-        self._read_counter = 0
+        self._read_ids = itertools.count(1)  # next() is atomic: no lock on the read path
 
     # -- Device ---------------------------------------------------------------
 
@@ -325,10 +335,9 @@ class CardReaderService(Device):
             wanted = f" matching {self._reader_filter!r}" if self._reader_filter else ""
             self._set_status(DeviceStatus(DeviceState.NO_DEVICE, f"no card reader{wanted}"))
             return
-        present = any(s.present for s in self._states.values())
-        facts = {"card": Fact.GOOD if present else Fact.BAD, "readers": str(len(self._states))}
-        state = DeviceState.BUSY if busy else DeviceState.READY
-        self._set_status(DeviceStatus(state, "reading a card" if busy else "ready", facts))
+        # Busy means a card is being read, so one is present: no need to look.
+        present = busy or any(s.present for s in self._states.values())
+        self._set_status(_working_status(busy, present, len(self._states)))
 
     def _on_reader_state(self, reader: str, new: ReaderState) -> None:
         old = self._states[reader]
@@ -357,9 +366,7 @@ class CardReaderService(Device):
 
     def _read(self, reader: str, inserted_at: float, atr: bytes = b"") -> ReadResult | None:
         """Open the card exclusively, read it, check it is still there. None if abandoned."""
-        with self._read_lock:
-            self._read_counter += 1
-            read_id = self._read_counter
+        read_id = next(self._read_ids)
         try:
             session = self._backend.connect(reader)
         except CardError as exc:

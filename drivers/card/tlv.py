@@ -111,28 +111,43 @@ def flatten(data: bytes) -> list[tuple[int, bytes]]:
 
 
 def _flatten(data: bytes, depth: int, found: list[tuple[int, bytes]]) -> None:
-    # The loop of `_parse`, appending to one list instead of nesting nodes.
+    # The loop of `_parse`, appending to one list instead of nesting nodes, with the
+    # one- and two-byte tags of every card answer read inline: this runs for every
+    # answer of every read, and right after an insertion it runs cold.
     if depth > MAX_DEPTH:
         raise TlvError(f"nested deeper than {MAX_DEPTH} levels")
+    append = found.append
     pos, end = 0, len(data)
     while pos < end:
         first = data[pos]
         if first == 0x00 or first == 0xFF:  # PADDING, spelt out: this loop is hot
             pos += 1
             continue
-        if first & 0x1F != 0x1F and pos + 1 < end and data[pos + 1] < 0x80:
-            tag, length, pos = first, data[pos + 1], pos + 2  # most objects: no call
+        if first & 0x1F != 0x1F:
+            if pos + 1 < end and data[pos + 1] < 0x80:
+                tag, length, pos = first, data[pos + 1], pos + 2
+            else:
+                tag, length, pos = _general_form(data, pos)
+        elif pos + 2 < end and data[pos + 1] < 0x80 and data[pos + 2] < 0x80:
+            tag, length, pos = (first << 8) | data[pos + 1], data[pos + 2], pos + 3
         else:
-            tag, length, pos = _short_form(data, pos, end, first)
-        if pos + length > end:
+            tag, length, pos = _general_form(data, pos)
+        start, pos = pos, pos + length
+        if pos > end:
             raise TlvError(
-                f"tag {tag:X}: length {length} runs past the end ({end - pos} bytes left)"
+                f"tag {tag:X}: length {length} runs past the end ({end - start} bytes left)"
             )
-        value = data[pos : pos + length]
-        pos += length
-        found.append((tag, value))
+        value = data[start:pos]
+        append((tag, value))
         if first & 0x20:
             _flatten(value, depth + 1, found)
+
+
+def _general_form(data: bytes, pos: int) -> tuple[int, int, int]:
+    """(tag, length, position after them) for the long tags and lengths."""
+    tag, pos = _read_tag(data, pos)
+    length, pos = _read_length(data, pos)
+    return tag, length, pos
 
 
 def walk(nodes: Iterable[Tlv]) -> Iterator[Tlv]:
