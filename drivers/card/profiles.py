@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import codecs
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -117,11 +117,17 @@ class PbocProfile:
 
     card_type = CardType.PBOC
 
-    def read(self, channel: CardChannel, atr: bytes) -> CardIdentity:
+    def exchange(self, channel: CardChannel) -> list[tuple[str, bytes]]:
+        """The APDUs: the holder's records over the AFL, each with the step that read it."""
         fci = self._select_application(channel)
         afl = self._processing_options(channel, fci)
-        records = self._read_afl(channel, afl)
-        return self._identity(records, atr)
+        return self._read_afl(channel, afl)
+
+    def decode(self, records: list[tuple[str, bytes]], atr: bytes) -> CardIdentity:
+        objects: list[tuple[int, bytes]] = []
+        for step, data in records:
+            objects += _parse(data, step)
+        return self._identity(objects, atr)
 
     def _select_application(self, channel: CardChannel) -> Objects:
         refusal = "no UnionPay application"
@@ -164,16 +170,16 @@ class PbocProfile:
             raise CardError("GET PROCESSING OPTIONS: no AFL", step="GET PROCESSING OPTIONS")
         return afl
 
-    def _read_afl(self, channel: CardChannel, afl: bytes) -> Objects:
+    def _read_afl(self, channel: CardChannel, afl: bytes) -> list[tuple[str, bytes]]:
         if len(afl) % 4:
             raise CardError(f"AFL of {len(afl)} bytes is not whole entries", step="AFL")
-        objects: list[tuple[int, bytes]] = []
+        records = []
         for pos in range(0, len(afl), 4):
             sfi, first, last = afl[pos] >> 3, afl[pos + 1], afl[pos + 2]
             for number in range(first, last + 1):
                 step = f"READ RECORD (SFI {sfi} record {number})"
-                objects += _parse(channel.expect_ok(read_record(number, sfi), step), step)
-        return objects
+                records.append((step, channel.expect_ok(read_record(number, sfi), step)))
+        return records
 
     def _identity(self, records: Objects, atr: bytes) -> CardIdentity:
         values = dict(reversed(records))  # the first occurrence of a tag wins, as tlv.find
@@ -220,10 +226,17 @@ class SocialSecurityProfile:
 
     card_type = CardType.SOCIAL_SECURITY
 
-    def read(self, channel: CardChannel, atr: bytes) -> CardIdentity:
+    def exchange(self, channel: CardChannel) -> tuple[dict[int, bytes], dict[int, bytes]]:
+        """The APDUs: EF05 (card) and EF06 (person) records by number."""
         _probe(channel, select_by_name(SSSE_AID), "SELECT SSSE")
         card = self._records(channel, b"\xef\x05", {6, 7})
         person = self._records(channel, b"\xef\x06", {8, 9})
+        return card, person
+
+    def decode(
+        self, records: tuple[dict[int, bytes], dict[int, bytes]], atr: bytes
+    ) -> CardIdentity:
+        card, person = records
         number = _text(card[7], "ascii")
         if not number:
             raise CardError("EF05 record 07: no card number", step="EF05")
@@ -260,20 +273,42 @@ def _record_value(data: bytes, number: int, step: str) -> bytes:
 PROFILES = (PbocProfile(), SocialSecurityProfile())
 
 
-def read_identity(transmit: Transmit, atr: bytes) -> Ok[CardIdentity] | CardReadErr:
-    """Probe the profiles in turn and read the identity; never raises a CardError."""
+Release = Callable[[], "CardReadErr | None"]
+
+
+def read_identity(
+    transmit: Transmit, atr: bytes, release: Release | None = None
+) -> Ok[CardIdentity] | CardReadErr:
+    """Probe the profiles in turn and read the identity; never raises a CardError.
+
+    `release`, if given, is called once the card has given its records and before they
+    are decoded: the reader checks the card is still there and lets it go (an error it
+    returns ends the read). The card is held no longer than its APDUs need.
+    """
     channel = CardChannel(transmit)
     reasons = []
     for profile in PROFILES:
         try:
-            return Ok(profile.read(channel, atr))
+            records = profile.exchange(channel)
         except NotThisCard as reason:
             log.debug("not a %s card: %s", profile.card_type, reason)
             reasons.append(str(reason))
+            continue
         except CardError as exc:
-            log.info("card read failed (%s): %s", exc.code, exc)
-            return CardReadErr(exc.code, str(exc), atr=atr, sw=exc.sw, step=exc.step)
+            return _failed(exc, atr)
+        refusal = release() if release is not None else None
+        if refusal is not None:
+            return refusal
+        try:
+            return Ok(profile.decode(records, atr))
+        except CardError as exc:
+            return _failed(exc, atr)
     probed = "; ".join(reasons)
     return CardReadErr(
         "unsupported_card", f"unsupported card (ATR {atr.hex().upper()}; {probed})", atr=atr
     )
+
+
+def _failed(exc: CardError, atr: bytes) -> CardReadErr:
+    log.info("card read failed (%s): %s", exc.code, exc)
+    return CardReadErr(exc.code, str(exc), atr=atr, sw=exc.sw, step=exc.step)

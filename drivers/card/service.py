@@ -365,7 +365,8 @@ class CardReaderService(Device):
             self._post(CardRead(reader, result, elapsed_ms))
 
     def _read(self, reader: str, inserted_at: float, atr: bytes = b"") -> ReadResult | None:
-        """Open the card exclusively, read it, check it is still there. None if abandoned."""
+        """Open the card exclusively, read it, check it is still there and close it before
+        its records are decoded. None if abandoned."""
         read_id = next(self._read_ids)
         try:
             session = self._backend.connect(reader)
@@ -379,19 +380,33 @@ class CardReaderService(Device):
         watchdog = self._watchdog
         assert watchdog is not None
         watchdog.begin(read_id)
+        released = False
+
+        def release() -> CardReadErr | None:
+            """The card has given its records: check it is still there, then let it go,
+            before they are decoded."""
+            nonlocal released
+            released = True
+            try:
+                present = session.still_present()
+            finally:
+                watchdog.end()
+                self._current_read = None
+                session.close()
+            if not present:
+                return CardReadErr("card_removed", "card removed during the read", atr=atr)
+            return None
 
         try:
-            result: ReadResult = read_identity(watchdog.guard(session.transmit), atr)
+            result: ReadResult = read_identity(watchdog.guard(session.transmit), atr, release)
         except Exception as exc:  # a profile bug is a failed read, never a dead thread
             log.exception("card read failed unexpectedly")
             result = CardReadErr("card_error", f"internal error: {type(exc).__name__}", atr=atr)
-        try:
-            if result.ok and not session.still_present():
-                result = CardReadErr("card_removed", "card removed during the read", atr=atr)
         finally:
-            watchdog.end()
-            self._current_read = None
-            session.close()
+            if not released:  # the read ended before the records were in: let the card go
+                watchdog.end()
+                self._current_read = None
+                session.close()
         with self._read_lock:
             if read_id in self._abandoned:
                 self._abandoned.discard(read_id)
