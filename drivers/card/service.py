@@ -382,17 +382,20 @@ class CardReaderService(Device):
         watchdog.begin(read_id)
         released = False
 
+        def let_go() -> None:
+            nonlocal released
+            released = True
+            watchdog.end()
+            self._current_read = None
+            session.close()
+
         def release() -> CardReadErr | None:
             """The card has given its records: check it is still there, then let it go,
             before they are decoded."""
-            nonlocal released
-            released = True
             try:
                 present = session.still_present()
             finally:
-                watchdog.end()
-                self._current_read = None
-                session.close()
+                let_go()
             if not present:
                 return CardReadErr("card_removed", "card removed during the read", atr=atr)
             return None
@@ -403,10 +406,8 @@ class CardReaderService(Device):
             log.exception("card read failed unexpectedly")
             result = CardReadErr("card_error", f"internal error: {type(exc).__name__}", atr=atr)
         finally:
-            if not released:  # the read ended before the records were in: let the card go
-                watchdog.end()
-                self._current_read = None
-                session.close()
+            if not released:  # the read ended before the records were in
+                let_go()
         with self._read_lock:
             if read_id in self._abandoned:
                 self._abandoned.discard(read_id)
