@@ -111,15 +111,13 @@ def get_processing_options(pdol_data: bytes) -> bytes:
 
 
 class CardChannel:
-    """Sends command APDUs, following 61xx and 6Cxx, and counts what it sent."""
+    """Sends command APDUs, following 61xx and 6Cxx."""
 
     def __init__(self, transmit: Transmit) -> None:
         self._transmit = transmit
-        self.apdus_sent = 0
 
     def _raw(self, apdu: bytes, step: str) -> Response:
         reply = self._transmit(apdu)
-        self.apdus_sent += 1
         if len(reply) < 2:
             raise CardError(f"{step}: answer of {len(reply)} bytes has no status word", step=step)
         return Response(reply[:-2], (reply[-2] << 8) | reply[-1])
