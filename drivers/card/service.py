@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from drivers.card.apdu import CardError
@@ -56,8 +57,11 @@ ReadResult = Ok[CardIdentity] | Err
 
 @lru_cache(maxsize=32)
 def _working_status(busy: bool, card_present: bool, readers: int) -> DeviceStatus:
-    """READY or BUSY with its facts; made once each, as every read passes through both."""
-    facts = {"card": Fact.GOOD if card_present else Fact.BAD, "readers": str(readers)}
+    """READY or BUSY with its facts; made once each, as every read passes through both.
+    The facts are read-only: every listener is handed the same cached status."""
+    facts = MappingProxyType(
+        {"card": Fact.GOOD if card_present else Fact.BAD, "readers": str(readers)}
+    )
     if busy:
         return DeviceStatus(DeviceState.BUSY, "reading a card", facts)
     return DeviceStatus(DeviceState.READY, "ready", facts)
