@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 SW_OK = 0x9000
+_SW_OK_BYTES = b"\x90\x00"  # 9000 as it ends an answer: compared as bytes on the hot path
 MAX_CHAINED_RESPONSES = 32  # a card asking for more GET RESPONSEs than this is broken
 
 # Status words a profile meets, each with an operator sentence (ISO 7816-4 §5.6).
@@ -116,31 +117,42 @@ class CardChannel:
     def __init__(self, transmit: Transmit) -> None:
         self._transmit = transmit
 
-    def _raw(self, apdu: bytes, step: str) -> Response:
-        reply = self._transmit(apdu)
-        if len(reply) < 2:
-            raise CardError(f"{step}: answer of {len(reply)} bytes has no status word", step=step)
-        return Response(reply[:-2], (reply[-2] << 8) | reply[-1])
-
     def send(self, apdu: bytes, step: str) -> Response:
         """The final response to `apdu`, after any GET RESPONSE / resend with Le."""
-        response = self._raw(apdu, step)
+        reply = self._transmit(apdu)
+        if reply[-2:] == _SW_OK_BYTES:  # the usual answer: final, no detour
+            return Response(reply[:-2], SW_OK)
+        return self._follow(apdu, reply, step)
+
+    def expect_ok(self, apdu: bytes, step: str) -> bytes:
+        """The data of a response that must end 9000; anything else is a `StatusWordError`."""
+        reply = self._transmit(apdu)
+        if reply[-2:] == _SW_OK_BYTES:
+            return reply[:-2]
+        response = self._follow(apdu, reply, step)
+        if not response.ok:
+            raise StatusWordError(step, response.sw)
+        return response.data
+
+    def _follow(self, apdu: bytes, reply: bytes, step: str) -> Response:
+        """The final response from a first `reply` that did not end 9000."""
+        response = _response(reply, step)
         sw1 = response.sw >> 8
         if sw1 != 0x6C and sw1 != 0x61:
-            return response  # the usual case: the answer is final
+            return response  # an error or a warning: final
         if sw1 == 0x6C:
-            response = self._raw(apdu[:-1] + bytes([response.sw & 0xFF]), step)
+            response = _response(self._transmit(apdu[:-1] + bytes([response.sw & 0xFF])), step)
         data = response.data
         for _ in range(MAX_CHAINED_RESPONSES):
             if response.sw >> 8 != 0x61:
                 return Response(data, response.sw)
-            response = self._raw(command(0x00, 0xC0, 0x00, 0x00, le=response.sw & 0xFF), step)
+            get_response = command(0x00, 0xC0, 0x00, 0x00, le=response.sw & 0xFF)
+            response = _response(self._transmit(get_response), step)
             data += response.data
         raise CardError(f"{step}: card kept answering 61xx", sw=response.sw, step=step)
 
-    def expect_ok(self, apdu: bytes, step: str) -> bytes:
-        """The data of a response that must end 9000; anything else is a `StatusWordError`."""
-        response = self.send(apdu, step)
-        if not response.ok:
-            raise StatusWordError(step, response.sw)
-        return response.data
+
+def _response(reply: bytes, step: str) -> Response:
+    if len(reply) < 2:
+        raise CardError(f"{step}: answer of {len(reply)} bytes has no status word", step=step)
+    return Response(reply[:-2], (reply[-2] << 8) | reply[-1])

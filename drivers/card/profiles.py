@@ -177,7 +177,7 @@ class PbocProfile:
         for pos in range(0, len(afl), 4):
             sfi, first, last = afl[pos] >> 3, afl[pos + 1], afl[pos + 2]
             for number in range(first, last + 1):
-                step = f"READ RECORD (SFI {sfi} record {number})"
+                step = _record_step(sfi, number)
                 records.append((step, channel.expect_ok(read_record(number, sfi), step)))
         return records
 
@@ -194,6 +194,12 @@ class PbocProfile:
             expiry=_bcd_expiry(expiry),
             atr=atr,
         )
+
+
+@lru_cache(maxsize=512)
+def _record_step(sfi: int, number: int) -> str:
+    """The step name of an AFL record, kept: the same few for every card of a model."""
+    return f"READ RECORD (SFI {sfi} record {number})"
 
 
 @lru_cache(maxsize=64)
