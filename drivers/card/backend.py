@@ -33,6 +33,10 @@ class CardSession(Protocol):
     """A card opened exclusively for one read."""
 
     atr: bytes
+    # time.monotonic() when the last APDU went out, None before the first: the service's
+    # watchdog reads it to see a card that does not answer. Not cleared after the
+    # answer: the next APDU follows within microseconds, and the read's end is known.
+    sent_at: float | None
 
     def transmit(self, apdu: bytes) -> bytes:
         """Response data + SW; raises CardRemovedError / CardError."""

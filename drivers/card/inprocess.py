@@ -10,6 +10,7 @@ does pcscd readers, with the same profiles against the same card images.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -88,8 +89,10 @@ class InProcessSession:
             self._slot, self._count = target, target.count
             self.atr = target.image.atr
             self._emulator = CardEmulator(target.image)
+        self.sent_at: float | None = None  # for the service's mute watchdog
 
     def transmit(self, apdu: bytes) -> bytes:
+        self.sent_at = time.monotonic()
         if not self.still_present():
             raise CardRemovedError("card removed during the read")
         if self._emulator.image.mute:

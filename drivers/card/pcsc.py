@@ -25,6 +25,7 @@ SCARD_PRESENT = 0x0004  # pcsclite.h card state from SCardStatus; pyscard does n
 # Reader state bits, looked up once for the insertion path.
 _STATE_PRESENT, _STATE_MUTE = scard.SCARD_STATE_PRESENT, scard.SCARD_STATE_MUTE
 _STATE_CHANGED = scard.SCARD_STATE_CHANGED
+_monotonic = time.monotonic  # looked up once: read at every APDU
 
 # pcscd gone, restarting or our context dead: re-establish.
 _SERVICE_LOST = {
@@ -98,6 +99,7 @@ class PcscSession:
         self.reader = reader
         self._handle, self._protocol = self._connect(context, reader)
         self._atr_cache: bytes | None = None
+        self.sent_at: float | None = None  # for the service's mute watchdog
 
     @property
     def atr(self) -> bytes:
@@ -132,6 +134,7 @@ class PcscSession:
         return bytes(atr)[: atr_length(bytes(atr))]
 
     def transmit(self, apdu: bytes) -> bytes:
+        self.sent_at = _monotonic()
         hresult, response = scard.SCardTransmit(self._handle, self._protocol, list(apdu))
         if hresult == scard.SCARD_S_SUCCESS and len(response) >= 2:
             return bytes(response)

@@ -23,7 +23,7 @@ from types import MappingProxyType
 from typing import Any
 
 from drivers.card.apdu import CardError
-from drivers.card.backend import BackendUnavailable, ReaderBackend, ReaderState
+from drivers.card.backend import BackendUnavailable, CardSession, ReaderBackend, ReaderState
 from drivers.card.events import (
     CardEvent,
     CardInserted,
@@ -82,9 +82,10 @@ def make_backend(name: str) -> ReaderBackend:
 class _Watchdog:
     """Fires `on_fire(token)` when one APDU of a read stays unanswered `timeout_s`.
 
-    Per read and per APDU the hardware thread only writes attributes (no lock, no
-    wake-up: this is on the path of every read); the watchdog thread wakes every
-    half timeout to look, which is not a poll of any hardware.
+    The session keeps when its outstanding APDU went out (`sent_at`); per read the
+    hardware thread only writes attributes here (no lock, no wake-up: this is on the
+    path of every read). The watchdog thread wakes every half timeout to look, which
+    is not a poll of any hardware.
     """
 
     def __init__(self, timeout_s: float, on_fire: Callable[[object], None]) -> None:
@@ -92,29 +93,16 @@ class _Watchdog:
         self._on_fire = on_fire
         self._cond = threading.Condition()
         self._token: object = None  # the read being watched, None when idle
-        self._sent_at: float | None = None  # when the outstanding APDU went out
+        self._session: CardSession | None = None  # its card, which keeps `sent_at`
         self._stopped = False
         self._thread = threading.Thread(target=self._run, name="card-watchdog", daemon=True)
         self._thread.start()
 
-    def begin(self, token: object) -> None:
-        self._token, self._sent_at = token, None  # seen at the next wake-up (no notify)
-
-    def guard(self, transmit: Callable[[bytes], bytes]) -> Callable[[bytes], bytes]:
-        """`transmit`, with each APDU's send time kept for the watchdog to look at
-        (attribute writes only, inlined: this runs for every APDU of every read)."""
-        monotonic = time.monotonic
-
-        def guarded(apdu: bytes) -> bytes:
-            # Not cleared after the answer: the next APDU follows within microseconds,
-            # and end() clears it when the read is over.
-            self._sent_at = monotonic()
-            return transmit(apdu)
-
-        return guarded
+    def begin(self, token: object, session: CardSession) -> None:
+        self._token, self._session = token, session  # seen at the next wake-up (no notify)
 
     def end(self) -> None:
-        self._token, self._sent_at = None, None  # noticed at the next wake-up
+        self._token, self._session = None, None  # noticed at the next wake-up
 
     def stop(self) -> None:
         with self._cond:
@@ -126,7 +114,8 @@ class _Watchdog:
             with self._cond:
                 if self._stopped:
                     return
-                token, sent_at = self._token, self._sent_at
+                token, session = self._token, self._session
+                sent_at = session.sent_at if session is not None else None
                 waited = time.monotonic() - sent_at if sent_at is not None else 0.0
                 if token is None or waited < self._timeout_s:
                     # Woken only by stop(): waking the watchdog at each read would cost
@@ -383,7 +372,7 @@ class CardReaderService(Device):
 
         watchdog = self._watchdog
         assert watchdog is not None
-        watchdog.begin(read_id)
+        watchdog.begin(read_id, session)
         released = False
 
         def let_go() -> None:
@@ -405,7 +394,7 @@ class CardReaderService(Device):
             return None
 
         try:
-            result: ReadResult = read_identity(watchdog.guard(session.transmit), atr, release)
+            result: ReadResult = read_identity(session.transmit, atr, release)
         except Exception as exc:  # a profile bug is a failed read, never a dead thread
             log.exception("card read failed unexpectedly")
             result = CardReadErr("card_error", f"internal error: {type(exc).__name__}", atr=atr)
