@@ -146,9 +146,10 @@ class CardReaderService(Device):
         self._thread: threading.Thread | None = None
         self._watchdog: _Watchdog | None = None
         self._requests: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
-        self._read_lock = threading.Lock()
         self._current_read: tuple[str, bytes, float] | None = None  # reader, ATR, inserted at
-        self._abandoned: set[int] = set()
+        # The read the watchdog reported as mute: its late result is dropped. One read runs
+        # at a time, so one id is enough, and an attribute write needs no lock.
+        self._abandoned_read = 0
         self._mute_readers: set[str] = set()  # a mute card sits there until pulled
         self._read_ids = itertools.count(1)  # next() is atomic: no lock on the read path
 
@@ -401,10 +402,8 @@ class CardReaderService(Device):
         finally:
             if not released:  # the read ended before the records were in
                 let_go()
-        with self._read_lock:
-            if read_id in self._abandoned:
-                self._abandoned.discard(read_id)
-                return None
+        if self._abandoned_read == read_id:
+            return None
         return result
 
     def _on_mute(self, token: object) -> None:
@@ -412,8 +411,7 @@ class CardReaderService(Device):
         current = self._current_read
         if current is None:
             return
-        with self._read_lock:
-            self._abandoned.add(int(token))  # type: ignore[call-overload]
+        self._abandoned_read = int(token)  # type: ignore[call-overload]
         reader, atr, inserted_at = current
         log.warning("card in %s does not answer (mute)", reader)
         self._mute_readers.add(reader)
