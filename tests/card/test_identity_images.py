@@ -158,3 +158,19 @@ def card_service_inprocess():
     yield start
     for service in services:
         service.close()
+
+
+@pytest.mark.parametrize("answer", ["", "90"])
+def test_inprocess_an_answer_without_a_status_word_is_a_card_error(
+    card_service_inprocess, slots, answer
+) -> None:
+    # In process, where a card's answer reaches the APDU channel as the card gave it
+    # (through pcscd, the PC/SC session turns away an answer this short first).
+    slots.slot(0).insert(load_image("pboc_zhang").with_faults(("00B2", answer)))
+    service = card_service_inprocess()
+    result = service.events.wait_for(CardRead).result
+    assert not result.ok and result.code == "card_error"
+    assert "no status word" in result.message and result.step.startswith("READ RECORD")
+    slots.slot(0).remove()
+    service.events.wait_for(CardRemoved)
+    wait_status(service, DeviceState.READY)

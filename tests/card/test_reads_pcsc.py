@@ -244,6 +244,14 @@ def test_a_record_without_any_card_number_is_a_card_error(card_service, virtual_
 # -- cards that misbehave -----------------------------------------------------------------
 
 
+def test_an_answer_too_short_for_a_status_word_is_a_card_error(card_service, virtual_card) -> None:
+    service = card_service()
+    garbled = load_image("pboc_zhang").with_faults(("00B2", "90"))  # one byte, no SW2
+    result = read_through_service(service, virtual_card, garbled).result
+    assert not result.ok and result.code == "card_error" and "no valid answer" in result.message
+    assert read_through_service(service, virtual_card, "pboc_zhang").result.ok  # carries on
+
+
 @pytest.mark.parametrize("pull_after", [1, 4, 7])
 def test_card_pulled_mid_read_is_card_removed(card_service, virtual_card, pull_after) -> None:
     service = card_service()
